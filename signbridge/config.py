@@ -1,0 +1,66 @@
+"""Typed settings for data, split, preprocessing, model, training and export (from YAML)."""
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataConfig(Settings):
+    root: str = "data/sample"
+    limit: int | None = Field(None, description="Use only the first N rows of train.csv.")
+
+    def resolved_root(self) -> Path:
+        """`root` as an absolute path; relative paths are taken from the project folder."""
+        root = Path(self.root).expanduser()
+        return root if root.is_absolute() else PROJECT_ROOT / root
+
+
+class SplitConfig(Settings):
+    evaluation_signers: int | list[str] = 2
+    validation_signers: int | list[str] = 1
+    seed: int = 0
+
+
+class AugmentConfig(Settings):
+    copies: int = Field(4, description="Extra augmented copies of each training sequence.")
+    scale: float = 0.1
+    rotate_degrees: float = 10.0
+    shift: float = 0.05
+    min_speed: float = 0.8
+    max_speed: float = 1.25
+    frame_dropout: float = 0.1
+    seed: int = 0
+
+
+class PreprocessConfig(Settings):
+    max_frames: int = 32
+    augment: AugmentConfig = AugmentConfig()
+
+
+class ModelConfig(Settings):
+    width: int = 128
+    conv_kernel: int = 5
+    num_blocks: int = 2
+    num_heads: int = 4
+    mlp_ratio: int = 2
+    dropout: float = 0.2
+
+
+class TrainConfig(Settings):
+    epochs: int = 60
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    patience: int = 10
+    seed: int = 0
+
+
+class ExportConfig(Settings):
+    registered_model_name: str = "signbridge-asl"
+    parity_tolerance: float = 1e-4
+    parity_sequences: int = 16

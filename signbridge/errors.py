@@ -1,0 +1,14 @@
+"""The one exception type for errors a user can cause (bad files, bad config, bad uploads)."""
+
+
+class SignbridgeError(Exception):
+    """A problem with user input; the message names the file (or setting) and the fix."""
+
+
+class LandmarkFileError(SignbridgeError):
+    """A landmark parquet file that cannot be used."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")

@@ -1,0 +1,83 @@
+"""Keras -> TFLite with preprocessing inside, checked against Keras on real sequences."""
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from signbridge.errors import SignbridgeError
+from signbridge.inference import INPUT_NAME, OUTPUT_NAME, SIGNATURE, SignClassifier
+from signbridge.landmarks import ROWS_PER_FRAME, index_to_sign
+from signbridge.preprocessing import LandmarkPreprocessing
+
+
+class ParityError(SignbridgeError):
+    """The TFLite model does not reproduce the Keras model."""
+
+
+def end_to_end_function(classifier: keras.Model, max_frames: int):
+    """Raw frames `[n, 543, 3]` -> probabilities `[250]`: preprocessing then the classifier."""
+    preprocessing = LandmarkPreprocessing(max_frames=max_frames)
+
+    def predict(inputs: tf.Tensor) -> dict[str, tf.Tensor]:
+        features, mask = preprocessing(inputs)
+        probabilities = classifier([features[None], mask[None]], training=False)
+        return {OUTPUT_NAME: probabilities[0]}
+
+    return predict
+
+
+def convert_to_tflite(classifier: keras.Model, max_frames: int, path: str | Path) -> Path:
+    """Write a `.tflite` with signature `serving_default`: `inputs` [None,543,3] -> `outputs` [250]."""
+    path = Path(path)
+    archive = keras.export.ExportArchive()
+    archive.track(classifier)
+    archive.add_endpoint(
+        SIGNATURE,
+        end_to_end_function(classifier, max_frames),
+        input_signature=[tf.TensorSpec([None, ROWS_PER_FRAME, 3], tf.float32, name=INPUT_NAME)],
+    )
+    with tempfile.TemporaryDirectory() as saved_model:
+        archive.write_out(saved_model, verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(
+            saved_model, signature_keys=[SIGNATURE]
+        )
+        path.write_bytes(converter.convert())
+    return path
+
+
+@dataclass
+class ParityReport:
+    max_abs_difference: float
+    sequences: int
+    frame_counts: list[int]
+
+
+def check_parity(
+    classifier: keras.Model,
+    max_frames: int,
+    tflite_path: str | Path,
+    sequences: list[np.ndarray],
+    tolerance: float,
+) -> ParityReport:
+    """Compare Keras and TFLite outputs on the given raw sequences; raise ParityError if apart."""
+    if not sequences:
+        raise SignbridgeError("parity check needs at least one sequence")
+    keras_predict = tf.function(end_to_end_function(classifier, max_frames))
+    tflite_model = SignClassifier(tflite_path, list(index_to_sign()))
+    worst = 0.0
+    for frames in sequences:
+        expected = keras_predict(tf.constant(frames, tf.float32))[OUTPUT_NAME].numpy()
+        actual = tflite_model.probabilities(frames)
+        if actual.shape != expected.shape:
+            raise ParityError(f"{tflite_path}: output shape {actual.shape} != {expected.shape}")
+        worst = max(worst, float(np.max(np.abs(actual - expected))))
+    if not worst <= tolerance:
+        raise ParityError(
+            f"{tflite_path}: TFLite differs from Keras by {worst:.3g} (> {tolerance:g}) "
+            f"on {len(sequences)} held-out sequences"
+        )
+    return ParityReport(worst, len(sequences), [len(s) for s in sequences])

@@ -1,0 +1,135 @@
+"""The sign classifier: per-part embeddings, attention over parts, transformer encoder, pooling."""
+
+import keras
+from keras import layers, ops
+
+from signbridge.config import ModelConfig
+from signbridge.landmarks import MODEL_POINTS, NUM_SIGNS, model_part_slices
+from signbridge.preprocessing import FEATURE_CHANNELS
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class PartEmbedding(layers.Layer):
+    """Embed one body part per frame: dense over its points, then a temporal convolution."""
+
+    def __init__(self, width: int, conv_kernel: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.width, self.conv_kernel = width, conv_kernel
+        self.dense = layers.Dense(width, activation="gelu")
+        self.conv = layers.Conv1D(width, conv_kernel, padding="same", activation="gelu")
+        self.norm = layers.LayerNormalization()
+
+    def call(self, part_features):  # [B, T, points, channels]
+        points, channels = part_features.shape[2], part_features.shape[3]
+        flat = ops.reshape(part_features, (-1, ops.shape(part_features)[1], points * channels))
+        return self.norm(self.conv(self.dense(flat)))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "width": self.width, "conv_kernel": self.conv_kernel}
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class PartAttention(layers.Layer):
+    """Softmax-weighted sum of part embeddings; a part with no landmarks in a frame gets no weight."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.score = layers.Dense(1)
+
+    def call(self, embeddings, present):  # [B, T, parts, W], [B, T, parts]
+        scores = ops.squeeze(self.score(embeddings), -1)
+        scores = ops.where(present, scores, ops.full_like(scores, -1e9))
+        weights = ops.softmax(scores, axis=-1)
+        return ops.sum(embeddings * weights[..., None], axis=2)
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class TransformerBlock(layers.Layer):
+    """Pre-norm multi-head self-attention and MLP, both residual; padded frames are not attended."""
+
+    def __init__(self, width: int, num_heads: int, mlp_ratio: int, dropout: float, **kwargs):
+        super().__init__(**kwargs)
+        self.width, self.num_heads, self.mlp_ratio, self.dropout_rate = (
+            width, num_heads, mlp_ratio, dropout,
+        )
+        self.attention_norm = layers.LayerNormalization()
+        self.attention = layers.MultiHeadAttention(
+            num_heads, width // num_heads, dropout=dropout
+        )
+        self.mlp_norm = layers.LayerNormalization()
+        self.mlp_hidden = layers.Dense(width * mlp_ratio, activation="gelu")
+        self.mlp_out = layers.Dense(width)
+        self.dropout = layers.Dropout(dropout)
+
+    def call(self, x, mask, training=None):  # [B, T, W], [B, T]
+        valid = ops.cast(mask, "bool")
+        attention_mask = ops.logical_and(valid[:, :, None], valid[:, None, :])
+        normed = self.attention_norm(x)
+        x = x + self.dropout(
+            self.attention(normed, normed, attention_mask=attention_mask, training=training),
+            training=training,
+        )
+        hidden = self.mlp_out(self.mlp_hidden(self.mlp_norm(x)))
+        return x + self.dropout(hidden, training=training)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "width": self.width,
+            "num_heads": self.num_heads,
+            "mlp_ratio": self.mlp_ratio,
+            "dropout": self.dropout_rate,
+        }
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class MaskedMeanPooling(layers.Layer):
+    """Mean over valid frames only."""
+
+    def call(self, x, mask):
+        weights = ops.cast(mask, x.dtype)[..., None]
+        return ops.sum(x * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class PositionEmbedding(layers.Layer):
+    """Learned embedding of the frame position, added to each frame."""
+
+    def __init__(self, max_frames: int, width: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.max_frames, self.width = max_frames, width
+        self.table = layers.Embedding(max_frames, width)
+
+    def call(self, x):
+        return x + self.table(ops.arange(self.max_frames))[None]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "max_frames": self.max_frames, "width": self.width}
+
+
+def build_classifier(config: ModelConfig, max_frames: int) -> keras.Model:
+    """Classifier over preprocessed features: `(features [B,T,65,4], mask [B,T]) -> [B, 250]`."""
+    features = keras.Input((max_frames, MODEL_POINTS, FEATURE_CHANNELS), name="features")
+    mask = keras.Input((max_frames,), name="mask")
+    embeddings, present = [], []
+    for part, points in model_part_slices().items():
+        part_features = features[:, :, points]
+        embeddings.append(
+            PartEmbedding(config.width, config.conv_kernel, name=f"{part}_embedding")(
+                part_features
+            )
+        )
+        present.append(ops.any(ops.not_equal(part_features, 0.0), axis=(2, 3)))
+    fused = PartAttention(name="part_attention")(
+        ops.stack(embeddings, axis=2), ops.stack(present, axis=2)
+    )
+    x = PositionEmbedding(max_frames, config.width, name="position")(fused)
+    for block in range(config.num_blocks):
+        x = TransformerBlock(
+            config.width, config.num_heads, config.mlp_ratio, config.dropout,
+            name=f"transformer_{block}",
+        )(x, mask)
+    pooled = MaskedMeanPooling(name="pooling")(layers.LayerNormalization()(x), mask)
+    pooled = layers.Dropout(config.dropout)(pooled)
+    outputs = layers.Dense(NUM_SIGNS, activation="softmax", name="signs")(pooled)
+    return keras.Model([features, mask], outputs, name="sign_classifier")

@@ -1,0 +1,53 @@
+"""Figures people would rather look at than read: training curves and confusion matrices."""
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from PIL import Image  # noqa: E402
+
+
+def _to_image(figure: plt.Figure) -> Image.Image:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")
+
+
+def training_curves(history: dict[str, list[float]]) -> Image.Image:
+    """Loss and accuracy per epoch, train vs validation."""
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        for prefix, label in (("", "train"), ("val_", "validation")):
+            values = history.get(prefix + metric)
+            if values:
+                axis.plot(range(1, len(values) + 1), values, label=label)
+        axis.set_xlabel("epoch")
+        axis.set_title(metric)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    return _to_image(figure)
+
+
+def confusion_matrix(confusion: pd.DataFrame, max_signs: int = 40) -> Image.Image:
+    """Heat map of true vs predicted sign, limited to the most frequent signs."""
+    if len(confusion) > max_signs:
+        keep = confusion.sum(axis=1).nlargest(max_signs).index
+        confusion = confusion.loc[keep, [c for c in confusion.columns if c in keep]]
+    size = max(4.0, 0.3 * len(confusion.columns) + 2)
+    figure, axis = plt.subplots(figsize=(size + 1, size))
+    image = axis.imshow(confusion.to_numpy(), cmap="Blues")
+    axis.set_xticks(range(len(confusion.columns)), confusion.columns, rotation=90)
+    axis.set_yticks(range(len(confusion.index)), confusion.index)
+    axis.set_xlabel("predicted sign")
+    axis.set_ylabel("true sign")
+    axis.set_title("Confusion matrix (held-out signers)")
+    if len(confusion) <= 12:
+        for (row, column), count in pd.DataFrame(confusion.to_numpy()).stack().items():
+            axis.text(column, row, str(count), ha="center", va="center")
+    figure.colorbar(image, ax=axis)
+    return _to_image(figure)

@@ -1,0 +1,124 @@
+"""Landmark preprocessing as a Keras layer, so training, TFLite and the app run the same graph.
+
+Raw frames `[n, 543, 3]` (NaN allowed, any n >= 1) become fixed-length features
+`[max_frames, 65, 4]` (x, y, dx, dy of pose upper body, left hand, right hand) and a frame mask.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from signbridge.landmarks import (
+    MODEL_POINTS,
+    PART_START,
+    POSE_UPPER_BODY,
+    part_rows,
+    pose_mirror_permutation,
+)
+
+FEATURE_CHANNELS = 4  # x, y, dx, dy
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class LandmarkPreprocessing(keras.layers.Layer):
+    """Select, mirror, normalise and resample one raw landmark sequence.
+
+    1. keep pose upper body and both hands (x, y);
+    2. mirror so the dominant hand (the one seen in more frames) is always the right-hand slot;
+    3. drop frames with no hand when any frame has one;
+    4. centre and scale by the mean and spread of all detected points; NaN becomes 0;
+    5. resample longer sequences to `max_frames`, pad shorter ones and mask the padding;
+    6. add frame-to-frame motion.
+    """
+
+    def __init__(self, max_frames: int = 32, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.max_frames = max_frames
+        self._pose_rows = tf.constant(PART_START["pose"] + POSE_UPPER_BODY, tf.int32)
+        self._left_rows = tf.constant(part_rows("left_hand"), tf.int32)
+        self._right_rows = tf.constant(part_rows("right_hand"), tf.int32)
+        self._pose_mirror = tf.constant(pose_mirror_permutation(), tf.int32)
+
+    def call(self, frames: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        xy = tf.cast(frames, tf.float32)[:, :, :2]
+        pose = tf.gather(xy, self._pose_rows, axis=1)
+        left = tf.gather(xy, self._left_rows, axis=1)
+        right = tf.gather(xy, self._right_rows, axis=1)
+
+        left_seen = self._frames_with(left)
+        right_seen = self._frames_with(right)
+        mirror = tf.reduce_sum(tf.cast(left_seen, tf.int32)) > tf.reduce_sum(
+            tf.cast(right_seen, tf.int32)
+        )
+        flip_x = tf.constant([-1.0, 1.0]), tf.constant([1.0, 0.0])
+        mirrored_pose = tf.gather(pose, self._pose_mirror, axis=1) * flip_x[0] + flip_x[1]
+        pose = tf.where(mirror, mirrored_pose, pose)
+        left, right = (
+            tf.where(mirror, right * flip_x[0] + flip_x[1], left),
+            tf.where(mirror, left * flip_x[0] + flip_x[1], right),
+        )
+        points = tf.concat([pose, left, right], axis=1)  # [n, 65, 2]
+
+        with_hands = tf.logical_or(left_seen, right_seen)
+        keep = tf.logical_or(with_hands, tf.logical_not(tf.reduce_any(with_hands)))
+        points = tf.boolean_mask(points, keep)
+
+        points = self._normalise(points)
+        points, mask = self._resample(points)
+        motion = tf.concat([points[1:] - points[:-1], tf.zeros_like(points[:1])], axis=0)
+        motion *= tf.concat([mask[1:], tf.zeros_like(mask[:1])], axis=0)[:, None, None]
+        features = tf.concat([points, motion], axis=-1)
+        features = tf.ensure_shape(features, [self.max_frames, MODEL_POINTS, FEATURE_CHANNELS])
+        return features, mask
+
+    @staticmethod
+    def _frames_with(part: tf.Tensor) -> tf.Tensor:
+        return tf.reduce_any(tf.math.is_finite(part[..., 0]), axis=1)
+
+    @staticmethod
+    def _normalise(points: tf.Tensor) -> tf.Tensor:
+        finite = tf.math.is_finite(points)
+        count = tf.maximum(tf.reduce_sum(tf.cast(finite, tf.float32), axis=[0, 1]), 1.0)
+        values = tf.where(finite, points, 0.0)
+        mean = tf.reduce_sum(values, axis=[0, 1]) / count
+        centred = tf.where(finite, points - mean, 0.0)
+        spread = tf.sqrt(tf.reduce_sum(tf.square(centred)) / tf.reduce_sum(count))
+        spread = tf.where(spread > 1e-6, spread, 1.0)
+        return centred / spread
+
+    def _resample(self, points: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        n_frames = tf.shape(points)[0]
+        target = self.max_frames
+        longer = n_frames > target
+        evenly_spaced = tf.cast(
+            tf.round(tf.linspace(0.0, tf.cast(n_frames - 1, tf.float32), target)), tf.int32
+        )
+        positions = tf.range(target)
+        in_order = tf.minimum(positions, n_frames - 1)
+        indices = tf.where(longer, evenly_spaced, in_order)
+        mask = tf.cast(tf.logical_or(longer, positions < n_frames), tf.float32)
+        return tf.gather(points, indices) * mask[:, None, None], mask
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "max_frames": self.max_frames}
+
+
+def preprocess_sequences(
+    sequences: list[np.ndarray] | object, max_frames: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run LandmarkPreprocessing over many sequences: features `[N, T, 65, 4]`, masks `[N, T]`."""
+    layer = LandmarkPreprocessing(max_frames=max_frames)
+    run = tf.function(
+        layer.call, input_signature=[tf.TensorSpec([None, 543, 3], tf.float32)]
+    )
+    features, masks = [], []
+    for sequence in sequences:
+        feature, mask = run(tf.constant(sequence, tf.float32))
+        features.append(feature.numpy())
+        masks.append(mask.numpy())
+    if not features:
+        return (
+            np.zeros((0, max_frames, MODEL_POINTS, FEATURE_CHANNELS), np.float32),
+            np.zeros((0, max_frames), np.float32),
+        )
+    return np.stack(features), np.stack(masks)

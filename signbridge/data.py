@@ -263,3 +263,29 @@ def split_signers(
             "lower split.evaluation_signers / split.validation_signers"
         )
     return SignerSplit(train=sorted(remaining), validation=validation, evaluation=evaluation)
+
+
+def dataset_fingerprint(dataset: LandmarkDataset) -> str:
+    """A short hash of the sequences, signers and labels; equal data gives an equal fingerprint."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for array in (dataset.labels, dataset.offsets, dataset.frames):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update("\n".join(dataset.participant_ids.tolist()).encode())
+    digest.update("\n".join(dataset.sequence_ids.tolist()).encode())
+    return digest.hexdigest()[:16]
+
+
+def sign_counts(splits: dict[str, LandmarkDataset]) -> pd.DataFrame:
+    """Sequences per sign (rows) and split (columns)."""
+    from signbridge.landmarks import index_to_sign
+
+    signs = index_to_sign()
+    counts = {
+        name: pd.Series([signs[label] for label in data.labels]).value_counts()
+        for name, data in splits.items()
+    }
+    table = pd.DataFrame(counts).fillna(0).astype(int)
+    table.index.name = "sign"
+    return table.sort_index()

@@ -19,6 +19,12 @@ class PartEmbedding(layers.Layer):
         self.conv = layers.Conv1D(width, conv_kernel, padding="same", activation="gelu")
         self.norm = layers.LayerNormalization()
 
+    def build(self, input_shape) -> None:
+        frames, points, channels = input_shape[1], input_shape[2], input_shape[3]
+        self.dense.build((None, frames, points * channels))
+        self.conv.build((None, frames, self.width))
+        self.norm.build((None, frames, self.width))
+
     def call(self, part_features):  # [B, T, points, channels]
         points, channels = part_features.shape[2], part_features.shape[3]
         flat = ops.reshape(part_features, (-1, ops.shape(part_features)[1], points * channels))
@@ -35,6 +41,9 @@ class PartAttention(layers.Layer):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.score = layers.Dense(1)
+
+    def build(self, embeddings_shape, present_shape=None) -> None:
+        self.score.build(embeddings_shape)
 
     def call(self, embeddings, present):  # [B, T, parts, W], [B, T, parts]
         scores = ops.squeeze(self.score(embeddings), -1)
@@ -60,6 +69,13 @@ class TransformerBlock(layers.Layer):
         self.mlp_hidden = layers.Dense(width * mlp_ratio, activation="gelu")
         self.mlp_out = layers.Dense(width)
         self.dropout = layers.Dropout(dropout)
+
+    def build(self, x_shape, mask_shape=None) -> None:
+        self.attention_norm.build(x_shape)
+        self.attention.build(x_shape, x_shape)
+        self.mlp_norm.build(x_shape)
+        self.mlp_hidden.build(x_shape)
+        self.mlp_out.build((*x_shape[:-1], self.width * self.mlp_ratio))
 
     def call(self, x, mask, training=None):  # [B, T, W], [B, T]
         valid = ops.cast(mask, "bool")
@@ -100,6 +116,9 @@ class PositionEmbedding(layers.Layer):
         self.max_frames, self.width = max_frames, width
         self.table = layers.Embedding(max_frames, width)
 
+    def build(self, input_shape) -> None:
+        self.table.build((self.max_frames,))
+
     def call(self, x):
         return x + self.table(ops.arange(self.max_frames))[None]
 
@@ -111,9 +130,11 @@ def build_classifier(config: ModelConfig, max_frames: int) -> keras.Model:
     """Classifier over preprocessed features: `(features [B,T,65,4], mask [B,T]) -> [B, 250]`."""
     features = keras.Input((max_frames, MODEL_POINTS, FEATURE_CHANNELS), name="features")
     mask = keras.Input((max_frames,), name="mask")
+    # Padded frames are zeroed here so nothing later (e.g. the convolution) can see their content.
+    valid_features = features * mask[:, :, None, None]
     embeddings, present = [], []
     for part, points in model_part_slices().items():
-        part_features = features[:, :, points]
+        part_features = valid_features[:, :, points]
         embeddings.append(
             PartEmbedding(config.width, config.conv_kernel, name=f"{part}_embedding")(
                 part_features

@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh machine:
+#   make run   - install, train on the bundled sample, print where to look
+#   make test  - install, run the whole test suite
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+PYTHON_VERSION := 3.11
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen --python $(PYTHON_VERSION)
+
+.PHONY: run test env browser lint train mlflow-ui clean
+
+env:  ## the locked virtualenv (.venv); fast and unchanged when already in place
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv==$(UV_VERSION)
+	@$(UV) sync --frozen --python $(PYTHON_VERSION) --quiet
+
+browser:  ## Debian Chromium for the browser tests (Playwright drives it; no browser download)
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian chromium for browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+train: env
+	$(RUN) python run_pipeline.py train --config configs/train_sample.yaml
+
+run: train
+	@echo "MLflow UI:  $$($(RUN) python -c 'from signbridge import workspace; print(workspace.mlflow_ui_command())')"
+
+test: env browser
+	$(RUN) pytest
+
+lint: env
+	$(RUN) ruff check .
+
+mlflow-ui: env
+	$(RUN) python -c 'from signbridge import workspace; print(workspace.mlflow_ui_command())' | bash
+
+clean:  ## forget all local runs, models and services of this clone
+	rm -rf .signbridge

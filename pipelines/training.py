@@ -1,0 +1,33 @@
+"""Training pipeline: ingestion -> preprocessing -> training -> evaluation -> TFLite export."""
+
+from zenml import pipeline
+
+from signbridge.config import (
+    DataConfig,
+    ExportConfig,
+    ModelConfig,
+    PreprocessConfig,
+    SplitConfig,
+    TrainConfig,
+)
+from steps import build_feature_sets, evaluate_model, export_tflite, ingest_landmarks, train_model
+
+
+@pipeline(enable_cache=False)
+def training_pipeline(
+    data: DataConfig,
+    split: SplitConfig,
+    preprocess: PreprocessConfig,
+    network: ModelConfig,
+    training: TrainConfig,
+    export: ExportConfig,
+) -> None:
+    train_set, validation_set, evaluation_set, _, _ = ingest_landmarks(data, split)
+    train_features, validation_features, evaluation_features = build_feature_sets(
+        train_set, validation_set, evaluation_set, preprocess
+    )
+    sign_classifier, _ = train_model(
+        train_features, validation_features, preprocess, network, training
+    )
+    evaluation_metrics, _, _ = evaluate_model(sign_classifier, evaluation_features)
+    export_tflite(sign_classifier, evaluation_set, evaluation_metrics, preprocess, export)

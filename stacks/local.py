@@ -1,0 +1,56 @@
+"""Create (or reuse) the local ZenML stack: local orchestrator, local artifact store, MLflow tracker.
+
+Idempotent: components that already exist are reused, so running it twice changes nothing.
+"""
+
+from signbridge import workspace
+
+STACK_NAME = "signbridge-local"
+ORCHESTRATOR = "signbridge-orchestrator"
+ARTIFACT_STORE = "signbridge-artifacts"
+EXPERIMENT_TRACKER = "signbridge-mlflow"
+
+
+def ensure_local_stack(tracking_uri: str | None = None) -> str:
+    """Register the components and stack if missing, activate the stack, return its name.
+
+    `tracking_uri` points the MLflow tracker at a remote server; by default it uses the SQLite
+    store inside the local artifact store (see signbridge.workspace).
+    """
+    from zenml.client import Client
+    from zenml.enums import StackComponentType
+
+    workspace.artifact_store_dir().mkdir(parents=True, exist_ok=True)
+    # No `zenml init`: a repository-level .zen/ would pin stack ids of one store into the clone.
+    client = Client()
+
+    def ensure(kind: StackComponentType, name: str, flavor: str, configuration: dict) -> None:
+        existing = client.list_stack_components(type=kind, name=name)
+        if existing.total == 0:
+            client.create_stack_component(name, flavor, kind, configuration)
+
+    ensure(StackComponentType.ORCHESTRATOR, ORCHESTRATOR, "local", {})
+    ensure(
+        StackComponentType.ARTIFACT_STORE,
+        ARTIFACT_STORE,
+        "local",
+        {"path": str(workspace.artifact_store_dir())},
+    )
+    ensure(
+        StackComponentType.EXPERIMENT_TRACKER,
+        EXPERIMENT_TRACKER,
+        "mlflow",
+        {"tracking_uri": tracking_uri} if tracking_uri else {},
+    )
+    if client.list_stacks(name=STACK_NAME).total == 0:
+        client.create_stack(
+            STACK_NAME,
+            components={
+                StackComponentType.ORCHESTRATOR: ORCHESTRATOR,
+                StackComponentType.ARTIFACT_STORE: ARTIFACT_STORE,
+                StackComponentType.EXPERIMENT_TRACKER: EXPERIMENT_TRACKER,
+            },
+        )
+    if client.active_stack_model.name != STACK_NAME:
+        client.activate_stack(STACK_NAME)
+    return STACK_NAME

@@ -1,0 +1,52 @@
+"""The TFLite contract of the competition and parity with Keras, with the real interpreter."""
+
+import numpy as np
+import pytest
+from ai_edge_litert.interpreter import Interpreter
+
+from signbridge.config import ModelConfig
+from signbridge.export import ParityError, check_parity, convert_to_tflite
+from signbridge.model import build_classifier
+
+MAX_FRAMES = 16
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    classifier = build_classifier(ModelConfig(width=32, num_blocks=1, num_heads=2), MAX_FRAMES)
+    path = convert_to_tflite(
+        classifier, MAX_FRAMES, tmp_path_factory.mktemp("tflite") / "model.tflite"
+    )
+    return classifier, path
+
+
+def test_signature_matches_the_competition_contract(exported):
+    _, path = exported
+    interpreter = Interpreter(model_path=str(path))
+    signatures = interpreter.get_signature_list()
+    assert signatures == {"serving_default": {"inputs": ["inputs"], "outputs": ["outputs"]}}
+    runner = interpreter.get_signature_runner("serving_default")
+    details = runner.get_input_details()["inputs"]
+    assert details["dtype"] == np.float32
+    assert list(details["shape_signature"]) == [-1, 543, 3]
+    for frames in (1, 37, 600):
+        raw = np.random.default_rng(frames).random((frames, 543, 3), dtype=np.float32)
+        raw[:, 468:489] = np.nan  # an undetected left hand, as in the data
+        output = runner(inputs=raw)["outputs"]
+        assert output.shape == (250,) and output.dtype == np.float32
+        assert np.isfinite(output).all() and abs(output.sum() - 1) < 1e-4
+
+
+def test_tflite_matches_keras_on_real_sequences(exported, sample_dataset):
+    classifier, path = exported
+    sequences = [sample_dataset.sequence(i) for i in range(0, 125, 12)]
+    report = check_parity(classifier, MAX_FRAMES, path, sequences, tolerance=1e-4)
+    assert report.sequences == len(sequences)
+    assert report.max_abs_difference <= 1e-4
+
+
+def test_parity_check_fails_loudly_when_models_differ(exported, sample_dataset):
+    _, path = exported
+    other = build_classifier(ModelConfig(width=32, num_blocks=1, num_heads=2), MAX_FRAMES)
+    with pytest.raises(ParityError, match="differs from Keras"):
+        check_parity(other, MAX_FRAMES, path, [sample_dataset.sequence(0)], tolerance=1e-4)

@@ -1,0 +1,84 @@
+"""The whole training pipeline on the real ZenML stack and MLflow store, then export and predict."""
+
+import json
+import subprocess
+import sys
+
+import mlflow
+import pytest
+
+from tests.conftest import SAMPLE_ROOT, parse_json_lines, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def mlflow_client(home):
+    mlflow.set_tracking_uri(f"sqlite:///{home}/artifacts/mlflow.db")
+    return mlflow.MlflowClient()
+
+
+def test_run_is_tracked_in_mlflow(trained_home):
+    client = mlflow_client(trained_home)
+    experiment = client.get_experiment_by_name("training_pipeline")
+    (run,) = client.search_runs([experiment.experiment_id])
+    params, metrics = run.data.params, run.data.metrics
+    assert params["network.width"] == "32" and params["preprocess.max_frames"] == "16"
+    assert int(params["sequences_loaded"]) == 125 and params["files_rejected"] == "0"
+    assert set(params["evaluation_signers"].split(",")).isdisjoint(params["train_signers"].split(","))
+    for name in ("eval_top1_accuracy", "eval_top5_accuracy", "eval_top10_accuracy",
+                 "tflite_size_bytes", "tflite_parity_max_abs_diff", "tflite_latency_ms_64_frames"):
+        assert name in metrics, name
+    assert metrics["tflite_parity_max_abs_diff"] <= 1e-4
+    assert len(client.get_metric_history(run.info.run_id, "val_loss")) >= 2  # per-epoch curve
+    artifacts = {a.path for folder in ("evaluation", "tflite", "plots", "data")
+                 for a in client.list_artifacts(run.info.run_id, folder)}
+    assert {"evaluation/confusion_matrix.png", "tflite/model.tflite",
+            "plots/training_curves.png", "data/rejected_files.csv"} <= artifacts
+
+
+def test_model_is_registered_in_mlflow_and_zenml(trained_home):
+    client = mlflow_client(trained_home)
+    (version,) = client.search_model_versions("name = 'signbridge-asl'")
+    assert "eval_top1_accuracy" in version.tags and "evaluation_fingerprint" in version.tags
+    script = (
+        "from signbridge import workspace; workspace.configure_environment();"
+        "from zenml.client import Client;"
+        "v = Client().get_model_version('signbridge-asl', 'latest');"
+        "import json; print(json.dumps({'number': v.number,"
+        " 'metadata': sorted(v.run_metadata), 'artifacts': sorted(v.model_artifact_ids)}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+        env={**__import__("os").environ, "SIGNBRIDGE_HOME": str(trained_home)},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    zenml_version = json.loads(result.stdout.strip().splitlines()[-1])
+    assert zenml_version["number"] == 1
+    assert {"evaluation", "tflite", "evaluation_fingerprint"} <= set(zenml_version["metadata"])
+    assert {"sign_classifier", "tflite_model"} <= set(zenml_version["artifacts"])
+
+
+def test_export_writes_model_and_250_labels(trained_home, tmp_path):
+    result = run_cli("export", "--out", str(tmp_path / "out"), home=trained_home)
+    assert result.returncode == 0, result.stderr[-3000:]
+    labels = json.loads((tmp_path / "out" / "labels.json").read_text())
+    assert len(labels) == 250 and labels["0"] == "TV"
+    assert (tmp_path / "out" / "model.tflite").stat().st_size > 10_000
+
+
+def test_predict_prints_top10_json_per_file(trained_home, tmp_path):
+    files = sorted((SAMPLE_ROOT / "train_landmark_files" / "2044").glob("*.parquet"))[:2]
+    result = run_cli("predict", *map(str, files), home=trained_home)
+    assert result.returncode == 0, result.stderr[-3000:]
+    outputs = parse_json_lines(result.stdout)
+    assert [o["file"] for o in outputs] == list(map(str, files))
+    for output in outputs:
+        probabilities = [entry["probability"] for entry in output["top10"]]
+        assert len(probabilities) == 10 and probabilities == sorted(probabilities, reverse=True)
+
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("not parquet")
+    result = run_cli("predict", str(bad), home=trained_home)
+    assert result.returncode == 1
+    assert "bad.parquet: not a readable parquet file" in parse_json_lines(result.stdout)[0]["error"]
+    assert "Traceback" not in result.stderr

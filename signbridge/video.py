@@ -1,0 +1,175 @@
+"""Video -> landmarks: decode with PyAV, subsample, run MediaPipe Holistic (543 rows per frame).
+
+MediaPipe is imported lazily (it takes seconds) and loaded once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from signbridge.errors import SignbridgeError
+from signbridge.landmarks import PART_SIZES, PART_START, ROWS_PER_FRAME
+
+DURATION_SLACK_S = 0.5  # containers round durations; do not reject a 10.2-s clip at 10 s
+
+
+@dataclass
+class VideoLimits:
+    max_bytes: int = 50_000_000
+    max_seconds: float = 10.0
+    max_frames: int = 32  # frames kept for recognition, evenly spread over the clip
+    max_side: int = 640  # longest side after downscaling; Holistic gains nothing from more
+
+
+@dataclass
+class DecodedVideo:
+    frames: list[np.ndarray]  # RGB uint8, downscaled
+    fps: float
+    duration_s: float
+    source_size: tuple[int, int]
+    decoded_frames: int
+
+
+def _check_file(path: Path, limits: VideoLimits) -> None:
+    if not path.is_file():
+        raise SignbridgeError(f"{path}: file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise SignbridgeError(f"{path}: the file is empty")
+    if size > limits.max_bytes:
+        raise SignbridgeError(
+            f"{path}: {size / 1e6:.2f} MB is over the {limits.max_bytes / 1e6:g} MB upload limit"
+        )
+
+
+def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    scale = min(1.0, max_side / max(width, height))
+    return max(2, round(width * scale) // 2 * 2), max(2, round(height * scale) // 2 * 2)
+
+
+def read_video(path: str | Path, limits: VideoLimits) -> DecodedVideo:
+    """Decode a video into at most `limits.max_frames` evenly spaced, downscaled RGB frames."""
+    import av
+
+    path = Path(path)
+    _check_file(path, limits)
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, ValueError, OSError) as error:
+        raise SignbridgeError(f"{path}: not a video file, or one that cannot be read") from error
+    with container:
+        if not container.streams.video:
+            raise SignbridgeError(f"{path}: has no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        fps = float(stream.average_rate or stream.guessed_rate or 30)
+        duration = container.duration / 1e6 if container.duration else None
+        if duration and duration > limits.max_seconds + DURATION_SLACK_S:
+            raise _too_long(path, duration, limits)
+        # Keep about every `stride`-th frame while decoding, so memory stays small.
+        expected = stream.frames or round((duration or limits.max_seconds) * fps)
+        stride = max(1.0, expected / limits.max_frames)
+        frames, decoded, source_size = [], 0, (stream.width, stream.height)
+        try:
+            for frame in container.decode(stream):
+                if frame.time is not None and frame.time > limits.max_seconds + DURATION_SLACK_S:
+                    raise _too_long(path, frame.time, limits)
+                if int(decoded / stride) == len(frames):
+                    width, height = _scaled_size(frame.width, frame.height, limits.max_side)
+                    frames.append(frame.to_ndarray(width=width, height=height, format="rgb24"))
+                decoded += 1
+        except av.FFmpegError as error:
+            if not frames:
+                raise SignbridgeError(f"{path}: the video data is damaged ({error})") from error
+    if not frames:
+        raise SignbridgeError(f"{path}: no frames could be decoded")
+    if len(frames) > limits.max_frames:
+        keep = np.linspace(0, len(frames) - 1, limits.max_frames).round().astype(int)
+        frames = [frames[i] for i in keep]
+    return DecodedVideo(frames, fps, duration or decoded / fps, source_size, decoded)
+
+
+def _too_long(path: Path, seconds: float, limits: VideoLimits) -> SignbridgeError:
+    return SignbridgeError(
+        f"{path}: {seconds:.1f} s is over the {limits.max_seconds:.0f} s limit; trim the clip"
+    )
+
+
+class HolisticExtractor:
+    """MediaPipe Holistic (model_complexity 1, the only one shipped in the wheel)."""
+
+    def __init__(self) -> None:
+        import mediapipe as mp
+
+        # Video mode tracks between frames (faster, steadier); `reset` clears it per video.
+        self._holistic = mp.solutions.holistic.Holistic(
+            static_image_mode=False, model_complexity=1, refine_face_landmarks=False
+        )
+        self._lock = threading.Lock()  # the graph is not thread-safe
+
+    def extract(self, frames: list[np.ndarray]) -> np.ndarray:
+        """Landmarks `[n, 543, 3]` in competition row order; NaN where a part was not found."""
+        landmarks = np.full((len(frames), ROWS_PER_FRAME, 3), np.nan, np.float32)
+        with self._lock:
+            self._holistic.reset()
+            for i, frame in enumerate(frames):
+                results = self._holistic.process(frame)
+                for part in PART_SIZES:
+                    found = getattr(results, f"{part}_landmarks")
+                    if found is not None:
+                        points = [(p.x, p.y, p.z) for p in found.landmark][: PART_SIZES[part]]
+                        start = PART_START[part]
+                        landmarks[i, start : start + len(points)] = points
+        return landmarks
+
+
+_extractor: HolisticExtractor | None = None
+_extractor_lock = threading.Lock()
+
+
+def get_extractor() -> HolisticExtractor:
+    """The process-wide Holistic instance, created on first use."""
+    global _extractor
+    with _extractor_lock:
+        if _extractor is None:
+            _extractor = HolisticExtractor()
+        return _extractor
+
+
+def frames_with(landmarks: np.ndarray, parts: tuple[str, ...]) -> int:
+    """Frames in which any of `parts` was detected."""
+    seen = np.zeros(len(landmarks), bool)
+    for part in parts:
+        rows = slice(PART_START[part], PART_START[part] + PART_SIZES[part])
+        seen |= np.isfinite(landmarks[:, rows, 0]).any(axis=1)
+    return int(seen.sum())
+
+
+@dataclass
+class LandmarkResult:
+    landmarks: np.ndarray
+    frames_with_hands: int
+    frames_with_person: int
+    video: DecodedVideo
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def extract_landmarks(path: str | Path, limits: VideoLimits) -> LandmarkResult:
+    """Decode `path` and run Holistic on its frames; no person at all is an error."""
+    start = time.perf_counter()
+    video = read_video(path, limits)
+    decoded = time.perf_counter()
+    landmarks = get_extractor().extract(video.frames)
+    timings = {"decode": decoded - start, "landmarks": time.perf_counter() - decoded}
+    with_person = frames_with(landmarks, tuple(PART_SIZES))
+    if with_person == 0:
+        raise SignbridgeError(
+            f"{path}: no person found in the video; film the signer from the waist up, in good light"
+        )
+    with_hands = frames_with(landmarks, ("left_hand", "right_hand"))
+    return LandmarkResult(landmarks, with_hands, with_person, video, timings)

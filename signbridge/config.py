@@ -64,3 +64,29 @@ class ExportConfig(Settings):
     registered_model_name: str = "signbridge-asl"
     parity_tolerance: float = 1e-4
     parity_sequences: int = 16
+
+
+class AppConfig(Settings):
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_upload_mb: float = 50.0
+    max_video_seconds: float = 10.0
+    max_model_frames: int = Field(32, description="Frames sampled from a video for recognition.")
+    tutorial_video_dir: str | None = Field(
+        None, description="Folder of <sign_ord>_<sign>_<n>.mp4 example videos."
+    )
+    tutorial_data_root: str = Field(
+        "data/sample", description="Competition-layout folder whose sequences are rendered as clips."
+    )
+    examples_per_sign: int = 3
+    concurrency_limit: int = 2
+    queue_size: int = 64
+
+    def resolved(self, path: str) -> Path:
+        resolved = Path(path).expanduser()
+        return resolved if resolved.is_absolute() else PROJECT_ROOT / resolved
+
+
+class DeployConfig(Settings):
+    model_name: str = "signbridge-asl"
+    app: AppConfig = AppConfig()

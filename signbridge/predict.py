@@ -4,35 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signbridge import workspace
 from signbridge.data import read_landmark_file
-from signbridge.errors import SignbridgeError
 from signbridge.inference import SignClassifier
 
 TOP_K = 10
-LANDMARK_SUFFIXES = {".parquet"}
 
 
 def load_classifier(model_dir: str | None, model_name: str) -> SignClassifier:
     """The model in `model_dir`, or the registry's production (else newest) version, cached."""
     if model_dir:
         return SignClassifier.from_directory(model_dir)
-    from signbridge.registry import download_version, find_version
+    from signbridge.registry import find_version
+    from signbridge.serving import prepare_model
 
-    version = find_version(model_name)
-    cached = workspace.cache_dir() / "models" / f"{model_name}-v{version.version}"
-    if not (cached / "model.tflite").is_file():
-        download_version(version, cached)
-    return SignClassifier.from_directory(cached)
+    return SignClassifier.from_directory(prepare_model(find_version(model_name)))
 
 
 def predict_file(classifier: SignClassifier, path: str | Path) -> list[dict[str, float | str]]:
-    """Top-10 signs with probabilities for a competition parquet file."""
+    """Top-10 signs for a competition `.parquet` landmark file or a video (any other file)."""
     path = Path(path)
-    if path.suffix.lower() not in LANDMARK_SUFFIXES:
-        raise SignbridgeError(f"{path}: unsupported file type; expected a .parquet landmark file")
-    frames = read_landmark_file(path)
-    return [
-        {"sign": sign, "probability": round(probability, 6)}
-        for sign, probability in classifier.top_signs(frames, TOP_K)
-    ]
+    if path.suffix.lower() == ".parquet":
+        top_signs = classifier.top_signs(read_landmark_file(path), TOP_K)
+    else:
+        from signbridge.practice import Recogniser
+        from signbridge.video import VideoLimits
+
+        top_signs = Recogniser(classifier, VideoLimits()).recognise(path).top_signs
+    return [{"sign": sign, "probability": round(probability, 6)} for sign, probability in top_signs]

@@ -48,6 +48,11 @@ def register_tflite(
     return version
 
 
+def set_alias(name: str, version: str | int, alias: str) -> None:
+    """Point `name@alias` at `version` (MLflow 3 aliases replace stages)."""
+    _client().set_registered_model_alias(name, alias, str(version))
+
+
 @dataclass
 class RegisteredVersion:
     name: str

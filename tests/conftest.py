@@ -52,3 +52,22 @@ def parse_json_lines(text: str) -> list[dict]:
 
 def random_sequence(frames: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).random((frames, 543, 3), dtype=np.float32)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def write_config(source: str, path: Path, **overrides: dict) -> Path:
+    """A copy of a YAML config with some `parameters:` sections updated."""
+    import yaml
+
+    config = yaml.safe_load((PROJECT_ROOT / source).read_text())
+    for section, values in overrides.items():
+        config["parameters"][section].update(values)
+    path.write_text(yaml.safe_dump(config))
+    return path

@@ -1,0 +1,14 @@
+"""The folder a served model lives in: one per registry version, written once."""
+
+from pathlib import Path
+
+from signbridge import workspace
+from signbridge.registry import RegisteredVersion, download_version
+
+
+def prepare_model(version: RegisteredVersion) -> Path:
+    """`model.tflite` + `labels.json` of a registry version in the local model cache."""
+    folder = workspace.cache_dir() / "models" / f"{version.name}-v{version.version}"
+    if not (folder / "model.tflite").is_file():
+        download_version(version, folder)
+    return folder

@@ -1,0 +1,30 @@
+"""(Re)start the Gradio app on the production model; leave it alone if nothing changed."""
+
+from typing import Annotated
+
+from zenml import step
+from zenml.logger import get_logger
+
+from deployment import service
+from signbridge.config import DeployConfig
+from signbridge.registry import PRODUCTION_ALIAS, find_version
+from signbridge.serving import prepare_model
+
+logger = get_logger(__name__)
+
+
+@step(enable_cache=False)
+def deploy_app(
+    promotion_decision: dict, deploy: DeployConfig, config_path: str
+) -> Annotated[dict, "app_service"]:
+    production = find_version(deploy.model_name, PRODUCTION_ALIAS)
+    current = service.status()
+    if current.get("healthy") and current.get("model_version") == production.version:
+        logger.info("App already serves production version %s at %s", production.version,
+                    current["url"])
+        return current
+    model_dir = prepare_model(production)
+    state = service.start(model_dir, production.version, deploy.app.host, deploy.app.port,
+                          config_path)
+    logger.info("App serving version %s at %s", production.version, state.url)
+    return service.status()

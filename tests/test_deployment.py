@@ -1,0 +1,81 @@
+"""Promotion on the real stack: first model promoted, a better one replaces it, a worse one never.
+
+The app is (re)started by the deployment pipeline as a background service each time production
+changes; these tests leave it running for the app tests and stop it at the end.
+"""
+
+import json
+
+import mlflow
+import pytest
+
+from tests.conftest import free_port, run_cli, write_config
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def deploy_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("deploy-home")
+    configs = tmp_path_factory.mktemp("configs")
+    port = free_port()
+    paths = {
+        "worse": write_config("configs/train_tiny.yaml", configs / "worse.yaml",
+                              training={"epochs": 1, "learning_rate": 1.0e-7}),
+        "good": write_config("configs/train_tiny.yaml", configs / "good.yaml"),
+        "deploy": write_config("configs/deploy.yaml", configs / "deploy.yaml",
+                               deploy={"model_name": "signbridge-asl",
+                                       "app": {"host": "127.0.0.1", "port": port}}),
+    }
+    yield home, paths
+    run_cli("stop", home=home)
+
+
+def train_and_deploy(home, paths, which):
+    trained = run_cli("train", "--config", str(paths[which]), home=home)
+    assert trained.returncode == 0, trained.stderr[-4000:]
+    deployed = run_cli("deploy", "--config", str(paths["deploy"]), home=home)
+    assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-4000:]
+    return deployed.stdout
+
+
+def production_alias_version(home) -> str:
+    mlflow.set_tracking_uri(f"sqlite:///{home}/artifacts/mlflow.db")
+    return str(mlflow.MlflowClient().get_model_version_by_alias("signbridge-asl", "production").version)
+
+
+def service_status(home) -> dict:
+    result = run_cli("status", home=home)
+    return json.loads(result.stdout)
+
+
+def test_promotion_sequence(deploy_home):
+    home, paths = deploy_home
+
+    first = train_and_deploy(home, paths, "worse")
+    assert "Model version 1 promoted: no production model yet" in first
+    assert production_alias_version(home) == "1"
+    status = service_status(home)
+    assert status["healthy"] and status["model_version"] == "1"
+    assert status["url"].startswith("http://127.0.0.1:")
+
+    better = train_and_deploy(home, paths, "good")
+    assert "Model version 2 promoted: top-1" in better
+    assert production_alias_version(home) == "2"
+    assert service_status(home)["model_version"] == "2"
+
+    worse = train_and_deploy(home, paths, "worse")
+    assert "Model version 3 not promoted" in worse and "not better than production" in worse
+    assert production_alias_version(home) == "2"
+    assert service_status(home)["model_version"] == "2"
+
+    again = run_cli("deploy", "--config", str(paths["deploy"]), home=home)
+    assert "Model version 3 not promoted" in again.stdout
+    assert production_alias_version(home) == "2"
+
+
+def test_stop_is_clean_and_status_says_so(deploy_home):
+    home, _ = deploy_home
+    assert run_cli("stop", home=home).stdout.strip() in {"app stopped", "app was not running"}
+    result = run_cli("status", home=home)
+    assert result.returncode == 3 and json.loads(result.stdout)["running"] is False

@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make run   - install, train on the bundled sample, print where to look
+#   make run   - install, train on the bundled sample, promote, start the app, print its URL
 #   make test  - install, run the whole test suite
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
@@ -7,7 +7,7 @@ PYTHON_VERSION := 3.11
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen --python $(PYTHON_VERSION)
 
-.PHONY: run test env browser lint train mlflow-ui clean
+.PHONY: run test env browser lint train mlflow-ui dashboard clean
 
 env:  ## the locked virtualenv (.venv); fast and unchanged when already in place
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv==$(UV_VERSION)
@@ -22,7 +22,7 @@ train: env
 	$(RUN) python run_pipeline.py train --config configs/train_sample.yaml
 
 run: train
-	@echo "MLflow UI:  $$($(RUN) python -c 'from signbridge import workspace; print(workspace.mlflow_ui_command())')"
+	$(RUN) python run_pipeline.py deploy --config configs/deploy.yaml
 
 test: env browser
 	$(RUN) pytest
@@ -32,6 +32,9 @@ lint: env
 
 mlflow-ui: env
 	$(RUN) python -c 'from signbridge import workspace; print(workspace.mlflow_ui_command())' | bash
+
+dashboard: env  ## the ZenML dashboard, offline, on 127.0.0.1:8237
+	ZENML_CONFIG_PATH=$(CURDIR)/.signbridge/zenml ZENML_ANALYTICS_OPT_IN=false $(RUN) zenml login --local
 
 clean:  ## forget all local runs, models and services of this clone
 	rm -rf .signbridge

@@ -1,9 +1,11 @@
 #!/usr/bin/env python
-"""signbridge command line: train, export and predict (deploy and the app service come later).
+"""signbridge command line.
 
-    python run_pipeline.py train --config configs/train_sample.yaml
-    python run_pipeline.py export --out exported/
-    python run_pipeline.py predict path/to/sequence.parquet ...
+    python run_pipeline.py train --config configs/train_sample.yaml   # training pipeline
+    python run_pipeline.py deploy --config configs/deploy.yaml        # promote + serve the app
+    python run_pipeline.py serve | stop | status                      # the app service
+    python run_pipeline.py export --out exported/                     # production model as TFLite
+    python run_pipeline.py predict FILE...                            # top-10 signs per file
 """
 
 from __future__ import annotations
@@ -32,6 +34,67 @@ def train(args: argparse.Namespace) -> None:
 
     training_pipeline.with_options(config_path=str(config))()
     print(f"\nTraining finished. MLflow UI:  {workspace.mlflow_ui_command()}")
+
+
+def deploy(args: argparse.Namespace) -> None:
+    """Run the deployment pipeline: promote if better, then (re)start the app on production."""
+    config = _existing(args.config)
+    from stacks.local import ensure_local_stack
+
+    ensure_local_stack()
+    from pipelines.deployment import deployment_pipeline
+
+    run = deployment_pipeline.with_options(config_path=str(config))(config_path=str(config))
+    decision = run.steps["promote_if_better"].outputs["promotion_decision"][0].load()
+    verdict = "promoted" if decision["promote"] else "not promoted"
+    print(f"\nModel version {decision['candidate_version']} {verdict}: {decision['reason']}")
+    _print_service()
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Start the app on the production model (newest if none is promoted yet)."""
+    from deployment import service
+    from signbridge.registry import find_version
+    from signbridge.serving import prepare_model
+
+    settings = _deploy_settings(args.config)
+    version = find_version(settings.model_name)
+    service.start(prepare_model(version), version.version, settings.app.host, settings.app.port,
+                  _existing(args.config))
+    _print_service()
+
+
+def stop(args: argparse.Namespace) -> None:
+    from deployment import service
+
+    print("app stopped" if service.stop() else "app was not running")
+
+
+def status(args: argparse.Namespace) -> int:
+    from deployment import service
+
+    state = service.status()
+    print(json.dumps(state, indent=1))
+    return 0 if state.get("healthy") else 3
+
+
+def _print_service() -> None:
+    from deployment import service
+
+    state = service.status()
+    if state.get("healthy"):
+        print(f"App (model version {state['model_version']}): {state['url']}")
+        print(f"Logs: {state['log_file']}   Stop: python run_pipeline.py stop")
+    print(f"MLflow UI:  {workspace.mlflow_ui_command()}")
+
+
+def _deploy_settings(path: str):
+    import yaml
+
+    from signbridge.config import DeployConfig
+
+    parameters = yaml.safe_load(_existing(path).read_text()).get("parameters", {})
+    return DeployConfig(**parameters.get("deploy", {}))
 
 
 def export(args: argparse.Namespace) -> None:
@@ -86,8 +149,19 @@ def parser() -> argparse.ArgumentParser:
                             "else the newest version)")
     export_cli.set_defaults(handler=export)
 
-    predict_cli = commands.add_parser("predict", help="top-10 signs for landmark files")
-    predict_cli.add_argument("files", nargs="+", help="competition .parquet files")
+    deploy_cli = commands.add_parser("deploy", help="run the deployment pipeline")
+    deploy_cli.add_argument("--config", default="configs/deploy.yaml")
+    deploy_cli.set_defaults(handler=deploy)
+
+    serve_cli = commands.add_parser("serve", help="start the app in the background")
+    serve_cli.add_argument("--config", default="configs/deploy.yaml")
+    serve_cli.set_defaults(handler=serve)
+    commands.add_parser("stop", help="stop the app").set_defaults(handler=stop)
+    commands.add_parser("status", help="is the app up? (exit 0 if healthy)").set_defaults(
+        handler=status)
+
+    predict_cli = commands.add_parser("predict", help="top-10 signs for landmark files or videos")
+    predict_cli.add_argument("files", nargs="+", help="competition .parquet files or videos")
     predict_cli.add_argument("--model", default=None,
                              help="folder with model.tflite + labels.json (default: the registry)")
     predict_cli.add_argument("--model-name", default=DEFAULT_MODEL_NAME)

@@ -1,0 +1,1 @@
+"""The Gradio practice app and its background-service lifecycle."""

@@ -1,0 +1,192 @@
+"""The Gradio practice app: a Learn tab (browse signs, watch examples) and a Practice tab.
+
+    python -m deployment.app --model-dir DIR [--config configs/deploy.yaml] [--host] [--port]
+
+Callbacks stay thin: recognition lives in `signbridge.practice`, clips in `signbridge.tutorial`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from signbridge import workspace
+
+workspace.configure_environment()
+
+import gradio as gr  # noqa: E402
+import yaml  # noqa: E402
+
+from signbridge.config import AppConfig, DeployConfig  # noqa: E402
+from signbridge.errors import SignbridgeError  # noqa: E402
+from signbridge.inference import SignClassifier  # noqa: E402
+from signbridge.practice import Recogniser, verdict  # noqa: E402
+from signbridge.tutorial import ClipLibrary  # noqa: E402
+from signbridge.video import VideoLimits  # noqa: E402
+
+logger = logging.getLogger("signbridge.app")
+
+INTRO = """# signbridge — practise ASL signs
+**Learn**: find a sign and watch how it is made. **Practice**: record or upload yourself signing
+and see which signs the model recognises. A learning aid, not an interpreter."""
+
+
+class PracticeApp:
+    """The app's behaviour as plain functions, so they can be tested without a browser."""
+
+    def __init__(self, recogniser: Recogniser, library: ClipLibrary, output_dir: Path) -> None:
+        self.recogniser = recogniser
+        self.library = library
+        self.output_dir = output_dir
+
+    def search(self, query: str):
+        return gr.update(choices=self.library.search(query or ""))
+
+    def show_sign(self, sign: str | None):
+        """Example clip and a note for the chosen sign."""
+        if not sign:
+            return None, "Choose a sign to see an example.", gr.update(choices=[], value=None)
+        try:
+            clips = self.library.examples(sign)
+        except SignbridgeError as error:
+            return None, f"Problem: {error}", gr.update(choices=[], value=None)
+        if not clips:
+            return (None, f"No example of **{sign}** in the configured data yet.",
+                    gr.update(choices=[], value=None))
+        names = [f"Example {i + 1}" for i in range(len(clips))]
+        note = f"**{sign}** — {len(clips)} example(s). Then press *Practise this sign*."
+        return str(clips[0]), note, gr.update(choices=names, value=names[0])
+
+    def show_example(self, sign: str | None, example: str | None):
+        if not sign or not example:
+            return gr.update()
+        clips = self.library.examples(sign)
+        position = int(example.split()[-1]) - 1
+        return str(clips[position]) if 0 <= position < len(clips) else gr.update()
+
+    def practise(self, sign: str | None):
+        target = f"Practising **{sign}**." if sign else "Practising freely (no sign chosen)."
+        return sign, gr.Tabs(selected="practice"), target
+
+    def recognise(self, video: str | None, target: str | None):
+        """Top-10 signs, the landmark overlay and a status line; bad input gives a message."""
+        if not video:
+            return {}, None, "Upload or record a video first."
+        overlay_path = self.output_dir / f"overlay_{uuid.uuid4().hex}.mp4"
+        try:
+            result = self.recogniser.recognise(video, overlay_path)
+        except SignbridgeError as error:
+            # Show the uploaded file's name, not the server's temporary path.
+            return {}, None, "Problem: " + str(error).replace(str(video), Path(video).name)
+        except Exception:  # the app must keep serving whatever a video does
+            logger.exception("Recognition failed for %s", video)
+            return {}, None, "Problem: this video could not be processed. Try another recording."
+        scores = dict(result.top_signs)
+        status = (f"Hands seen in {result.frames_with_hands} of {result.frames_used} frames. "
+                  + verdict(target, result.top_signs))
+        if result.frames_with_hands == 0:
+            status += " No hands were detected: keep both hands in view."
+        return scores, str(result.overlay) if result.overlay else None, status
+
+
+def build_app(practice: PracticeApp) -> gr.Blocks:
+    signs = practice.library.signs()
+    with gr.Blocks(title="signbridge — practise ASL signs") as app:
+        target = gr.State(None)
+        gr.Markdown(INTRO)
+        with gr.Tabs() as tabs:
+            with gr.Tab("Learn", id="learn"), gr.Row():
+                with gr.Column(scale=1):
+                    query = gr.Textbox(label="Search signs", placeholder="e.g. hello")
+                    sign = gr.Dropdown(choices=signs, value=None, label="Sign",
+                                       filterable=True)
+                    example_choice = gr.Radio(choices=[], label="Examples")
+                    practise_button = gr.Button("Practise this sign", variant="primary")
+                with gr.Column(scale=2):
+                    example = gr.Video(label="Example", interactive=False, autoplay=True,
+                                       loop=True)
+                    note = gr.Markdown("Choose a sign to see an example.")
+            with gr.Tab("Practice", id="practice"):
+                target_note = gr.Markdown("Practising freely (no sign chosen).")
+                with gr.Row():
+                    with gr.Column():
+                        video = gr.Video(label="Your signing", sources=["upload", "webcam"],
+                                         format=None, include_audio=True)
+                        recognise_button = gr.Button("Recognise", variant="primary")
+                    with gr.Column():
+                        status = gr.Markdown(elem_id="practice-status")
+                        top_signs = gr.Label(num_top_classes=10, label="Top-10 signs",
+                                             elem_id="top-signs")
+                        overlay = gr.Video(label="Detected landmarks", interactive=False)
+
+        query.change(practice.search, query, sign, api_name=False)
+        sign.change(practice.show_sign, sign, [example, note, example_choice], api_name="example")
+        example_choice.change(practice.show_example, [sign, example_choice], example,
+                              api_name=False)
+        practise_button.click(practice.practise, sign, [target, tabs, target_note],
+                              api_name=False)
+        recognise_button.click(practice.recognise, [video, target], [top_signs, overlay, status],
+                               api_name="recognise")
+    return app
+
+
+def create(model_dir: Path, settings: AppConfig) -> tuple[gr.Blocks, PracticeApp]:
+    classifier = SignClassifier.from_directory(model_dir)
+    limits = VideoLimits(
+        max_bytes=int(settings.max_upload_mb * 1_000_000),
+        max_seconds=settings.max_video_seconds,
+        max_frames=settings.max_model_frames,
+    )
+    library = ClipLibrary(
+        settings.resolved(settings.tutorial_video_dir) if settings.tutorial_video_dir else None,
+        settings.resolved(settings.tutorial_data_root),
+        workspace.cache_dir() / "clips",
+        settings.examples_per_sign,
+    )
+    output_dir = Path(tempfile.mkdtemp(prefix="signbridge-app-"))
+    practice = PracticeApp(Recogniser(classifier, limits), library, output_dir)
+    return build_app(practice), practice
+
+
+def load_settings(config: Path | None) -> AppConfig:
+    if config is None:
+        return AppConfig()
+    parameters = yaml.safe_load(config.read_text()).get("parameters", {})
+    return DeployConfig(**parameters.get("deploy", {})).app
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli = argparse.ArgumentParser(description="signbridge practice app")
+    cli.add_argument("--model-dir", type=Path, required=True)
+    cli.add_argument("--config", type=Path, default=None)
+    cli.add_argument("--host", default=None)
+    cli.add_argument("--port", type=int, default=None)
+    args = cli.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = load_settings(args.config)
+    app, practice = create(args.model_dir, settings)
+
+    def shut_down(signum, frame) -> None:
+        logger.info("SIGTERM: closing the app")
+        app.close()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, shut_down)
+    app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
+    app.launch(
+        server_name=args.host or settings.host,
+        server_port=args.port or settings.port,
+        share=False,
+        max_file_size=f"{int(settings.max_upload_mb)}mb",
+        allowed_paths=[str(workspace.cache_dir() / "clips"), str(practice.output_dir)],
+        show_error=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The served app, through its API (gradio_client) and a real browser (Playwright + Chromium)."""
+
+import json
+import re
+
+import pytest
+from gradio_client import Client, handle_file
+
+from tests.clips import empty_scene_clip, not_a_video, person_clip
+from tests.conftest import free_port, run_cli, write_config
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def app_url(trained_home, tmp_path_factory):
+    config = write_config(
+        "configs/deploy.yaml", tmp_path_factory.mktemp("app") / "deploy.yaml",
+        deploy={"model_name": "signbridge-asl",
+                "app": {"host": "127.0.0.1", "port": free_port(), "max_model_frames": 24}},
+    )
+    started = run_cli("serve", "--config", str(config), home=trained_home)
+    assert started.returncode == 0, started.stdout + started.stderr[-4000:]
+    status = json.loads(run_cli("status", home=trained_home).stdout)
+    assert status["healthy"] and status["url"].startswith("http://127.0.0.1:")
+    yield status["url"]
+    stopped = run_cli("stop", home=trained_home)
+    assert stopped.stdout.strip() == "app stopped"
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clips")
+    return {
+        "person": person_clip(folder / "person.mp4", seconds=1.0, fps=24),
+        "webcam": person_clip(folder / "webcam.webm", seconds=1.0, fps=30, codec="libvpx-vp9",
+                              container="webm", audio=True),
+        "empty": empty_scene_clip(folder / "empty.mp4", seconds=1.0, fps=24),
+        "text": not_a_video(folder / "notes.mp4"),
+    }
+
+
+def recognise(url, path):
+    client = Client(url, verbose=False)
+    return client.predict(handle_file(str(path)), api_name="/recognise")
+
+
+def test_api_returns_ten_labels_for_a_person(app_url, clips):
+    for name in ("person", "webcam"):
+        label, overlay, status = recognise(app_url, clips[name])
+        assert len(label["confidences"]) == 10, name
+        confidences = [c["confidence"] for c in label["confidences"]]
+        assert confidences == sorted(confidences, reverse=True)
+        assert "frames" in status and overlay is not None
+
+
+def test_bad_uploads_get_a_message_and_the_app_keeps_serving(app_url, clips):
+    _, _, status = recognise(app_url, clips["empty"])
+    assert "no person" in status.lower()
+    _, _, status = recognise(app_url, clips["text"])
+    assert "notes.mp4" in status and "video" in status.lower()
+    label, _, _ = recognise(app_url, clips["person"])
+    assert len(label["confidences"]) == 10
+
+
+def test_browser_learn_then_practice(app_url, clips, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(app_url)
+        expect(page.get_by_role("tab", name="Learn")).to_be_visible(timeout=60_000)
+
+        page.get_by_label("Search signs").fill("hello")
+        page.get_by_label("Sign", exact=True).click()
+        page.get_by_role("option", name="hello", exact=True).click()
+        example = page.get_by_test_id("Example-player")
+        expect(example).to_have_attribute("src", re.compile(r"\.mp4$"), timeout=60_000)
+        # The browser can decode the rendered H.264 clip (metadata and duration loaded).
+        page.wait_for_function(
+            "el => el.readyState >= 1 && el.duration > 0", arg=example.element_handle(),
+            timeout=30_000,
+        )
+        page.get_by_role("button", name="Practise this sign").click()
+        expect(page.get_by_text("Practising hello")).to_be_visible(timeout=30_000)
+
+        page.locator("input[type=file]").first.set_input_files(str(clips["person"]))
+        page.get_by_role("button", name="Recognise").click()
+        expect(page.locator("#practice-status")).to_contain_text("frames", timeout=120_000)
+        expect(page.locator("#practice-status")).to_contain_text("hello")  # the verdict
+        labels = page.locator("#top-signs [data-testid$='-confidence-set']")
+        expect(labels).to_have_count(10)
+        page.screenshot(path=str(tmp_path / "practice.png"), full_page=True)
+        browser.close()

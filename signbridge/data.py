@@ -32,25 +32,44 @@ MAX_FRAMES_PER_FILE = 10_000  # far above any real sign; guards against runaway 
 def read_landmark_file(path: str | Path) -> np.ndarray:
     """Load one sequence as float32 `[frames, 543, 3]` (NaN where a part was not detected).
 
-    Accepts `frame` as any integer type and files without `row_id`. Rows are put in canonical
-    order if another tool wrote them sorted differently. Raises LandmarkFileError naming the file
-    and the problem.
+    Reads only the columns it needs (not `row_id`), keeps `type` dictionary-encoded, accepts
+    `frame` as any integer type, and puts rows in canonical order if another tool sorted them
+    differently. Raises LandmarkFileError naming the file and the problem.
     """
     path = Path(path)
     if not path.is_file():
         raise LandmarkFileError(path, "file not found")
     try:
-        schema = pq.read_schema(path)
+        parquet = pq.ParquetFile(path, read_dictionary=["type"])
     except (pa.ArrowException, OSError) as error:
         raise LandmarkFileError(path, f"not a readable parquet file ({error})") from error
-    missing = [name for name in LANDMARK_COLUMNS if name not in schema.names]
+    missing = [name for name in LANDMARK_COLUMNS if name not in parquet.schema_arrow.names]
     if missing:
         raise LandmarkFileError(path, f"missing column(s) {', '.join(missing)}")
     try:
-        table = pq.read_table(path, columns=list(LANDMARK_COLUMNS))
+        table = parquet.read(columns=list(LANDMARK_COLUMNS))
     except (pa.ArrowException, OSError) as error:
         raise LandmarkFileError(path, f"corrupt parquet data ({error})") from error
     return landmarks_from_table(table, path)
+
+
+PART_RANK = {part: rank for rank, part in enumerate(PARTS)}
+FRAME_PART_RANKS = np.array([PART_RANK[t] for t in FRAME_TYPES], np.int8)
+
+
+def _part_ranks(column: pa.ChunkedArray, path: str | Path) -> np.ndarray:
+    """Rank (0..3) of each row's `type`, computed on dictionary codes, not per-row strings."""
+    array = column.combine_chunks()
+    if not pa.types.is_dictionary(array.type):
+        array = array.dictionary_encode()
+    names = array.dictionary.to_pylist()
+    unknown = sorted({str(n) for n in names} - set(PART_RANK))
+    codes = array.indices.to_numpy(zero_copy_only=False)
+    ranks_of_names = np.array([PART_RANK.get(n, -1) for n in names], np.int8)
+    ranks = ranks_of_names[codes]
+    if unknown and (ranks < 0).any():
+        raise LandmarkFileError(path, f"unknown landmark type(s) {', '.join(unknown[:5])}")
+    return ranks
 
 
 def landmarks_from_table(table: pa.Table, path: str | Path) -> np.ndarray:
@@ -66,25 +85,22 @@ def landmarks_from_table(table: pa.Table, path: str | Path) -> np.ndarray:
     if n_frames > MAX_FRAMES_PER_FILE:
         raise LandmarkFileError(path, f"{n_frames} frames is more than {MAX_FRAMES_PER_FILE}")
     try:
-        frames = table.column("frame").to_numpy().astype(np.int64)
-        types = np.asarray(table.column("type").to_pylist(), dtype=object)
-        indices = table.column("landmark_index").to_numpy().astype(np.int64)
+        ranks = _part_ranks(table.column("type"), path)
+        frames = table.column("frame").to_numpy()
+        indices = table.column("landmark_index").to_numpy()
         coords = np.stack(
-            [table.column(c).to_numpy(zero_copy_only=False).astype(np.float32)
-             for c in COORDINATES],
-            axis=-1,
-        )
+            [table.column(c).to_numpy(zero_copy_only=False) for c in COORDINATES], axis=-1
+        ).astype(np.float32)
     except (pa.ArrowException, TypeError, ValueError) as error:
         raise LandmarkFileError(path, f"unexpected column types ({error})") from error
 
-    expected_types = np.tile(FRAME_TYPES, n_frames)
+    expected_ranks = np.tile(FRAME_PART_RANKS, n_frames)
     expected_indices = np.tile(FRAME_LANDMARK_INDEX, n_frames)
-    if not (np.array_equal(types, expected_types) and np.array_equal(indices, expected_indices)):
-        order = _canonical_order(frames, types, indices, path)
-        frames, types, indices, coords = frames[order], types[order], indices[order], coords[order]
-        if not (
-            np.array_equal(types, expected_types) and np.array_equal(indices, expected_indices)
-        ):
+    if not (np.array_equal(ranks, expected_ranks) and np.array_equal(indices, expected_indices)):
+        order = np.lexsort((indices, ranks, frames))
+        frames, ranks, indices, coords = frames[order], ranks[order], indices[order], coords[order]
+        if not (np.array_equal(ranks, expected_ranks)
+                and np.array_equal(indices, expected_indices)):
             raise LandmarkFileError(
                 path, f"frames do not each hold the {ROWS_PER_FRAME} landmarks "
                 "face 0-467, left_hand 0-20, pose 0-32, right_hand 0-20"
@@ -92,19 +108,9 @@ def landmarks_from_table(table: pa.Table, path: str | Path) -> np.ndarray:
     per_frame = frames.reshape(n_frames, ROWS_PER_FRAME)
     if not (per_frame == per_frame[:, :1]).all():
         raise LandmarkFileError(path, "a frame's 543 rows carry different `frame` numbers")
+    if not np.isfinite(coords).any():
+        raise LandmarkFileError(path, "no landmark was detected in any frame (all NaN)")
     return coords.reshape(n_frames, ROWS_PER_FRAME, len(COORDINATES))
-
-
-def _canonical_order(
-    frames: np.ndarray, types: np.ndarray, indices: np.ndarray, path: str | Path
-) -> np.ndarray:
-    """Row order sorted by (frame, part, landmark_index); rejects unknown part names."""
-    part_rank = {part: rank for rank, part in enumerate(PARTS)}
-    unknown = sorted({str(t) for t in set(types.tolist())} - set(part_rank))
-    if unknown:
-        raise LandmarkFileError(path, f"unknown landmark type(s) {', '.join(unknown[:5])}")
-    ranks = np.fromiter((part_rank[t] for t in types), dtype=np.int64, count=len(types))
-    return np.lexsort((indices, ranks, frames))
 
 
 def read_index(root: str | Path) -> pd.DataFrame:
@@ -213,6 +219,12 @@ def load_sequences(
         sequence_ids.append(row.sequence_id)
     for rejection in rejections:
         logger.warning("Skipped %s: %s", rejection.path, rejection.reason)
+    if not sequences:
+        reasons = "; ".join(f"{r.path}: {r.reason}" for r in rejections[:3])
+        raise SignbridgeError(
+            f"no usable sequence among {len(index)} listed in train.csv "
+            f"({len(rejections)} rejected, e.g. {reasons})"
+        )
     dataset = LandmarkDataset.from_sequences(sequences, labels, participants, sequence_ids)
     return IngestionResult(dataset, rejections)
 

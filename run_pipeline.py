@@ -27,6 +27,7 @@ DEFAULT_MODEL_NAME = "signbridge-asl"
 def train(args: argparse.Namespace) -> None:
     """Run the training pipeline on the real ZenML stack; every run is tracked in MLflow."""
     config = _existing(args.config)
+    workspace.check_tracking_server()
     from stacks.local import ensure_local_stack
 
     ensure_local_stack()
@@ -39,6 +40,7 @@ def train(args: argparse.Namespace) -> None:
 def deploy(args: argparse.Namespace) -> None:
     """Run the deployment pipeline: promote if better, then (re)start the app on production."""
     config = _existing(args.config)
+    workspace.check_tracking_server()
     from stacks.local import ensure_local_stack
 
     ensure_local_stack()

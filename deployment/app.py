@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import signal
 import sys
 import tempfile
@@ -77,6 +78,7 @@ class PracticeApp:
         """Top-10 signs, the landmark overlay and a status line; bad input gives a message."""
         if not video:
             return {}, None, "Upload or record a video first."
+        self._prune_overlays()
         overlay_path = self.output_dir / f"overlay_{uuid.uuid4().hex}.mp4"
         try:
             result = self.recogniser.recognise(video, overlay_path)
@@ -94,9 +96,17 @@ class PracticeApp:
         return scores, str(result.overlay) if result.overlay else None, status
 
 
+    def _prune_overlays(self, keep: int = 32) -> None:
+        """Overlays are shown once; keep only the newest few so disk use stays bounded."""
+        overlays = sorted(self.output_dir.glob("overlay_*.mp4"), key=lambda p: p.stat().st_mtime)
+        for old in overlays[:-keep]:
+            old.unlink(missing_ok=True)
+
+
 def build_app(practice: PracticeApp) -> gr.Blocks:
     signs = practice.library.signs()
-    with gr.Blocks(title="signbridge — practise ASL signs") as app:
+    # Gradio's copies of uploads are deleted hourly once older than an hour.
+    with gr.Blocks(title="signbridge — practise ASL signs", delete_cache=(3600, 3600)) as app:
         target = gr.State(None)
         gr.Markdown(INTRO)
         with gr.Tabs() as tabs:
@@ -174,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     def shut_down(signum, frame) -> None:
         logger.info("SIGTERM: closing the app")
         app.close()
+        shutil.rmtree(practice.output_dir, ignore_errors=True)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, shut_down)
@@ -182,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         server_name=args.host or settings.host,
         server_port=args.port or settings.port,
         share=False,
-        max_file_size=f"{int(settings.max_upload_mb)}mb",
+        max_file_size=int(settings.max_upload_mb * 1_000_000),
         allowed_paths=[str(workspace.cache_dir() / "clips"), str(practice.output_dir)],
         show_error=False,
     )

@@ -37,6 +37,32 @@ def mlflow_tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{artifact_store_dir()}/mlflow.db"
 
 
+def remote_tracking_uri() -> str | None:
+    """`MLFLOW_TRACKING_URI` when it names a tracking server (http/https), else None."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+    return uri if uri.startswith(("http://", "https://")) else None
+
+
+def check_tracking_server(timeout: float = 5.0) -> None:
+    """Fail fast, before any work, when a remote MLflow server does not answer."""
+    import urllib.error
+    import urllib.request
+
+    from signbridge.errors import SignbridgeError
+
+    uri = remote_tracking_uri()
+    if uri is None:
+        return
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):  # noqa: S310
+            return
+    except (urllib.error.URLError, OSError) as error:
+        raise SignbridgeError(
+            f"MLflow tracking server {uri} (MLFLOW_TRACKING_URI) is unreachable ({error}); "
+            "start it, or unset MLFLOW_TRACKING_URI to use the local store"
+        ) from error
+
+
 def mlflow_ui_command() -> str:
     return f"uv run mlflow ui --backend-store-uri {mlflow_tracking_uri()} --host 127.0.0.1 --port 5000"
 

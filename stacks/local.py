@@ -11,11 +11,11 @@ ARTIFACT_STORE = "signbridge-artifacts"
 EXPERIMENT_TRACKER = "signbridge-mlflow"
 
 
-def ensure_local_stack(tracking_uri: str | None = None) -> str:
+def ensure_local_stack() -> str:
     """Register the components and stack if missing, activate the stack, return its name.
 
-    `tracking_uri` points the MLflow tracker at a remote server; by default it uses the SQLite
-    store inside the local artifact store (see signbridge.workspace).
+    The MLflow tracker uses the SQLite store inside the local artifact store (see
+    signbridge.workspace), or the server in `MLFLOW_TRACKING_URI` when that is http(s).
     """
     from zenml.client import Client
     from zenml.enums import StackComponentType
@@ -36,12 +36,14 @@ def ensure_local_stack(tracking_uri: str | None = None) -> str:
         "local",
         {"path": str(workspace.artifact_store_dir())},
     )
-    ensure(
-        StackComponentType.EXPERIMENT_TRACKER,
-        EXPERIMENT_TRACKER,
-        "mlflow",
-        {"tracking_uri": tracking_uri} if tracking_uri else {},
-    )
+    tracking_uri = workspace.remote_tracking_uri()
+    ensure(StackComponentType.EXPERIMENT_TRACKER, EXPERIMENT_TRACKER, "mlflow", {})
+    tracker = client.get_stack_component(StackComponentType.EXPERIMENT_TRACKER, EXPERIMENT_TRACKER)
+    if tracker.configuration.get("tracking_uri") != tracking_uri:
+        client.update_stack_component(
+            EXPERIMENT_TRACKER, StackComponentType.EXPERIMENT_TRACKER,
+            configuration={"tracking_uri": tracking_uri},
+        )
     if client.list_stacks(name=STACK_NAME).total == 0:
         client.create_stack(
             STACK_NAME,

@@ -1,11 +1,18 @@
 """The served app, through its API (gradio_client) and a real browser (Playwright + Chromium)."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from gradio_client import Client, handle_file
 
+from deployment import service
+from signbridge.config import PROJECT_ROOT
 from tests.clips import empty_scene_clip, not_a_video, person_clip
 from tests.conftest import free_port, run_cli, write_config
 
@@ -99,3 +106,42 @@ def test_browser_learn_then_practice(app_url, clips, tmp_path):
         expect(labels).to_have_count(10)
         page.screenshot(path=str(tmp_path / "practice.png"), full_page=True)
         browser.close()
+
+
+def test_twenty_concurrent_predictions_are_all_answered_correctly(app_url, clips):
+    reference, _, _ = recognise(app_url, clips["person"])
+    client = Client(app_url, verbose=False)
+    jobs = [client.submit(handle_file(str(clips["person"])), api_name="/recognise")
+            for _ in range(20)]
+    results = [job.result(timeout=300) for job in jobs]
+    assert len(results) == 20
+    for label, _, status in results:
+        assert label["label"] == reference["label"]
+        assert len(label["confidences"]) == 10 and "frames" in status
+
+
+def test_upload_over_the_size_limit_is_refused_by_the_server(trained_home, tmp_path):
+    exported = run_cli("export", "--out", str(tmp_path / "model"), home=trained_home)
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    port = free_port()
+    config = write_config("configs/deploy.yaml", tmp_path / "deploy.yaml",
+                          deploy={"app": {"max_upload_mb": 0.05}})
+    big = person_clip(tmp_path / "big.mp4", seconds=1.0, fps=24, size=(1280, 720))
+    assert big.stat().st_size > 50_000
+    app = subprocess.Popen(
+        [sys.executable, "-m", "deployment.app", "--model-dir", str(tmp_path / "model"),
+         "--config", str(config), "--port", str(port)],
+        cwd=PROJECT_ROOT, env={**os.environ, "SIGNBRIDGE_HOME": str(tmp_path / "home")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while not service.healthy(url) and time.monotonic() < deadline:
+            time.sleep(1)
+        with pytest.raises(Exception, match="(?i)size|large|413"):
+            Client(url, verbose=False).predict(handle_file(str(big)), api_name="/recognise")
+        assert service.healthy(url)  # still serving
+    finally:
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=30) == 0  # SIGTERM closes the app cleanly

@@ -27,6 +27,12 @@ def deploy_home(tmp_path_factory):
                                deploy={"model_name": "signbridge-asl",
                                        "app": {"host": "127.0.0.1", "port": port}}),
     }
+    dead_data = tmp_path_factory.mktemp("dead-data")
+    (dead_data / "broken.parquet").write_bytes(b"PAR1 not really")
+    (dead_data / "train.csv").write_text(
+        "path,participant_id,sequence_id,sign\nbroken.parquet,1,1,hello\n")
+    paths["dead"] = write_config("configs/train_tiny.yaml", configs / "dead.yaml",
+                                 data={"root": str(dead_data)})
     yield home, paths
     run_cli("stop", home=home)
 
@@ -64,13 +70,22 @@ def test_promotion_sequence(deploy_home):
     assert production_alias_version(home) == "2"
     assert service_status(home)["model_version"] == "2"
 
+    # A run that dies after its model version was created leaves nothing to promote.
+    dead = run_cli("train", "--config", str(paths["dead"]), home=home)
+    assert dead.returncode != 0
+    assert "no usable sequence" in dead.stderr and "broken.parquet" in dead.stderr
+    after_dead = run_cli("deploy", "--config", str(paths["deploy"]), home=home)
+    assert after_dead.returncode == 0, after_dead.stderr[-3000:]
+    assert "version 2 is already production" in after_dead.stdout
+    assert production_alias_version(home) == "2"
+
     worse = train_and_deploy(home, paths, "worse")
-    assert "Model version 3 not promoted" in worse and "not better than production" in worse
+    assert "Model version 4 not promoted" in worse and "not better than production" in worse
     assert production_alias_version(home) == "2"
     assert service_status(home)["model_version"] == "2"
 
     again = run_cli("deploy", "--config", str(paths["deploy"]), home=home)
-    assert "Model version 3 not promoted" in again.stdout
+    assert "Model version 4 not promoted" in again.stdout
     assert production_alias_version(home) == "2"
 
 

@@ -19,6 +19,17 @@ from steps.tracking import EXPERIMENT_TRACKER
 logger = get_logger(__name__)
 
 
+def _newest_complete_version(model_name: str):
+    """The newest version whose run got as far as the TFLite export (killed runs are skipped)."""
+    versions = Client().list_model_versions(model_name, sort_by="desc:number", size=50, hydrate=True)
+    for version in versions.items:
+        if "tflite_model" in version.model_artifact_ids:
+            return version
+        logger.warning("Skipping model version %s: its run produced no TFLite model",
+                       version.number)
+    raise RuntimeError(f"no model version of '{model_name}' has a TFLite model; train first")
+
+
 def _production_version(model_name: str):
     try:
         return Client().get_model_version(model_name, ModelStages.PRODUCTION)
@@ -30,7 +41,7 @@ def _production_version(model_name: str):
 def promote_if_better(model_name: str) -> Annotated[dict, "promotion_decision"]:
     # The lock spans read-decide-write, so concurrent deployments cannot interleave.
     with exclusive(workspace.home() / "deploy.lock"), tempfile.TemporaryDirectory() as workdir:
-        candidate = Client().get_model_version(model_name, ModelStages.LATEST)
+        candidate = _newest_complete_version(model_name)
         production = _production_version(model_name)
         packages = {"candidate": candidate.get_artifact("tflite_model").load()}
         if production:

@@ -1,13 +1,12 @@
 """ZenML materializers for the project's artifacts; none of them pickles."""
 
-from materializers.feature_set import FeatureSetMaterializer
 from materializers.keras_model import KerasModelMaterializer
-from materializers.landmark_dataset import LandmarkDatasetMaterializer
+from materializers.references import FeatureShardsMaterializer, ShardSetMaterializer
 from materializers.tflite_model import TFLiteModelMaterializer
 
 __all__ = [
-    "FeatureSetMaterializer",
+    "FeatureShardsMaterializer",
     "KerasModelMaterializer",
-    "LandmarkDatasetMaterializer",
+    "ShardSetMaterializer",
     "TFLiteModelMaterializer",
 ]

@@ -14,6 +14,8 @@ class Settings(BaseModel):
 class DataConfig(Settings):
     root: str = "data/sample"
     limit: int | None = Field(None, description="Use only the first N rows of train.csv.")
+    shard_size: int = Field(512, description="Sequences per cached shard.")
+    workers: int = Field(2, description="Processes converting parquet files to shards.")
 
     def resolved_root(self) -> Path:
         """`root` as an absolute path; relative paths are taken from the project folder."""

@@ -4,11 +4,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from signbridge.augment import augmented_copies
-from signbridge.config import PreprocessConfig
-from signbridge.data import LandmarkDataset
-from signbridge.preprocessing import preprocess_sequences
-
 
 @dataclass
 class FeatureSet:
@@ -21,14 +16,3 @@ class FeatureSet:
 
     def inputs(self) -> list[np.ndarray]:
         return [self.features, self.masks]
-
-
-def build_features(
-    dataset: LandmarkDataset, config: PreprocessConfig, augment: bool = False
-) -> FeatureSet:
-    """Run the preprocessing layer over a dataset (with augmented copies if asked)."""
-    sequences, labels = list(dataset.sequences()), dataset.labels
-    if augment and config.augment.copies:
-        sequences, labels = augmented_copies(sequences, labels, config.augment)
-    features, masks = preprocess_sequences(sequences, config.max_frames)
-    return FeatureSet(features, masks, np.asarray(labels, np.int64))

@@ -54,6 +54,19 @@ MODEL_PARTS: dict[str, int] = {
 MODEL_POINTS = sum(MODEL_PARTS.values())  # 65
 
 
+def model_rows() -> np.ndarray:
+    """Rows (0..542) the model reads, in feature order: pose upper body, left hand, right hand."""
+    return np.concatenate([PART_START["pose"] + POSE_UPPER_BODY, part_rows("left_hand"),
+                           part_rows("right_hand")])
+
+
+def expand_model_rows(points: np.ndarray) -> np.ndarray:
+    """Put `[n, 65, 3]` model rows back into a NaN-filled `[n, 543, 3]` frame (the model's input)."""
+    frames = np.full((len(points), ROWS_PER_FRAME, points.shape[-1]), np.nan, np.float32)
+    frames[:, model_rows()] = points
+    return frames
+
+
 def model_part_slices() -> dict[str, slice]:
     """Where each model part sits along the point axis of the preprocessed features."""
     slices, offset = {}, 0

@@ -10,9 +10,9 @@ import tensorflow as tf
 
 from signbridge.landmarks import (
     MODEL_POINTS,
-    PART_START,
-    POSE_UPPER_BODY,
-    part_rows,
+    ROWS_PER_FRAME,
+    model_part_slices,
+    model_rows,
     pose_mirror_permutation,
 )
 
@@ -34,16 +34,18 @@ class LandmarkPreprocessing(keras.layers.Layer):
     def __init__(self, max_frames: int = 32, **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_frames = max_frames
-        self._pose_rows = tf.constant(PART_START["pose"] + POSE_UPPER_BODY, tf.int32)
-        self._left_rows = tf.constant(part_rows("left_hand"), tf.int32)
-        self._right_rows = tf.constant(part_rows("right_hand"), tf.int32)
+        self._model_rows = tf.constant(model_rows(), tf.int32)
         self._pose_mirror = tf.constant(pose_mirror_permutation(), tf.int32)
 
     def call(self, frames: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        xy = tf.cast(frames, tf.float32)[:, :, :2]
-        pose = tf.gather(xy, self._pose_rows, axis=1)
-        left = tf.gather(xy, self._left_rows, axis=1)
-        right = tf.gather(xy, self._right_rows, axis=1)
+        """Raw frames `[n, 543, 3]` -> (features `[T, 65, 4]`, mask `[T]`)."""
+        return self.from_model_rows(tf.gather(tf.cast(frames, tf.float32), self._model_rows, axis=1))
+
+    def from_model_rows(self, points: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """The same, from the 65 rows the model reads (`[n, 65, 3]`, as cached in shards)."""
+        xy = tf.cast(points, tf.float32)[:, :, :2]
+        parts = model_part_slices()
+        pose, left, right = (xy[:, parts[p]] for p in ("pose", "left_hand", "right_hand"))
 
         left_seen = self._frames_with(left)
         right_seen = self._frames_with(right)
@@ -106,14 +108,18 @@ class LandmarkPreprocessing(keras.layers.Layer):
 def preprocess_sequences(
     sequences: list[np.ndarray] | object, max_frames: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run LandmarkPreprocessing over many sequences: features `[N, T, 65, 4]`, masks `[N, T]`."""
+    """Run LandmarkPreprocessing over many sequences: features `[N, T, 65, 4]`, masks `[N, T]`.
+
+    Sequences may be raw `[n, 543, 3]` frames or the 65 model rows `[n, 65, 3]`.
+    """
     layer = LandmarkPreprocessing(max_frames=max_frames)
-    run = tf.function(
-        layer.call, input_signature=[tf.TensorSpec([None, 543, 3], tf.float32)]
-    )
+    runners = {
+        rows: tf.function(call, input_signature=[tf.TensorSpec([None, rows, 3], tf.float32)])
+        for rows, call in ((ROWS_PER_FRAME, layer.call), (MODEL_POINTS, layer.from_model_rows))
+    }
     features, masks = [], []
     for sequence in sequences:
-        feature, mask = run(tf.constant(sequence, tf.float32))
+        feature, mask = runners[sequence.shape[1]](tf.constant(sequence, tf.float32))
         features.append(feature.numpy())
         masks.append(mask.numpy())
     if not features:

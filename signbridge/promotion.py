@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from signbridge.data import LandmarkDataset, dataset_fingerprint
 from signbridge.inference import SignClassifier
+from signbridge.landmarks import expand_model_rows
+from signbridge.shards import ShardSet, shard_fingerprint
 
 
 @dataclass
@@ -29,11 +30,12 @@ class PromotionDecision:
         return asdict(self)
 
 
-def top1_accuracy(classifier: SignClassifier, dataset: LandmarkDataset) -> float:
-    """Top-1 accuracy of an exported model on raw sequences (the same path as serving)."""
+def top1_accuracy(classifier: SignClassifier, evaluation: ShardSet) -> float:
+    """Top-1 accuracy of an exported model on held-out sequences (the same path as serving)."""
     hits = [
-        int(np.argmax(classifier.probabilities(frames)) == label)
-        for frames, label in zip(dataset.sequences(), dataset.labels, strict=True)
+        int(np.argmax(classifier.probabilities(expand_model_rows(frames))) == label)
+        for shard in evaluation.iter_shards()
+        for frames, label in zip(shard.sequences(), shard.labels, strict=True)
     ]
     return float(np.mean(hits)) if hits else float("nan")
 
@@ -43,15 +45,15 @@ def decide(
     candidate_version: int,
     production: SignClassifier | None,
     production_version: int | None,
-    evaluation: LandmarkDataset,
+    evaluation: ShardSet,
 ) -> PromotionDecision:
     """Score both models on the same evaluation data; promote only a strictly better candidate."""
-    fingerprint = dataset_fingerprint(evaluation)
+    fingerprint = shard_fingerprint(evaluation)
     candidate_top1 = top1_accuracy(candidate, evaluation)
     common = dict(
         candidate_version=candidate_version, production_version=production_version,
         candidate_top1=candidate_top1, evaluation_fingerprint=fingerprint,
-        evaluation_sequences=len(evaluation),
+        evaluation_sequences=evaluation.sequences,
     )
     if production is None:
         return PromotionDecision(True, "no production model yet", production_top1=None, **common)
@@ -63,10 +65,10 @@ def decide(
     production_top1 = top1_accuracy(production, evaluation)
     if candidate_top1 > production_top1:
         reason = (f"top-1 {candidate_top1:.4f} > production {production_top1:.4f} "
-                  f"on {len(evaluation)} held-out sequences ({fingerprint})")
+                  f"on {evaluation.sequences} held-out sequences ({fingerprint})")
         return PromotionDecision(True, reason, production_top1=production_top1, **common)
     reason = (f"top-1 {candidate_top1:.4f} is not better than production {production_top1:.4f} "
-              f"on {len(evaluation)} held-out sequences ({fingerprint})")
+              f"on {evaluation.sequences} held-out sequences ({fingerprint})")
     return PromotionDecision(False, reason, production_top1=production_top1, **common)
 
 

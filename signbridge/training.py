@@ -7,6 +7,7 @@ import keras
 import numpy as np
 
 from signbridge.config import ModelConfig, TrainConfig
+from signbridge.feature_shards import FeatureShards
 from signbridge.features import FeatureSet
 from signbridge.model import build_classifier
 
@@ -30,15 +31,16 @@ class TrainingResult:
 
 
 def train_classifier(
-    train: FeatureSet,
+    train: FeatureShards,
     validation: FeatureSet,
     model_config: ModelConfig,
     train_config: TrainConfig,
     on_epoch_end: EpochCallback | None = None,
 ) -> TrainingResult:
-    """Train a fresh classifier; keeps the weights of the epoch with the lowest validation loss."""
+    """Train a fresh classifier on batches streamed from feature shards; keeps the weights of the
+    epoch with the lowest validation loss."""
     keras.utils.set_random_seed(train_config.seed)
-    model = build_classifier(model_config, train.features.shape[1])
+    model = build_classifier(model_config, train.max_frames)
     model.compile(
         optimizer=keras.optimizers.Adam(train_config.learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -52,11 +54,9 @@ def train_classifier(
     if on_epoch_end:
         callbacks.append(_EpochReporter(on_epoch_end))
     history = model.fit(
-        train.inputs(),
-        train.labels,
-        validation_data=(validation.inputs(), validation.labels),
+        train.tf_dataset(train_config.batch_size, train_config.seed),
+        validation_data=(tuple(validation.inputs()), validation.labels),
         epochs=train_config.epochs,
-        batch_size=train_config.batch_size,
         callbacks=callbacks,
         verbose=2,
     ).history

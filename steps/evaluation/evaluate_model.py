@@ -10,7 +10,7 @@ from zenml import log_metadata, step
 from zenml.logger import get_logger
 
 from signbridge.evaluation import evaluate_predictions
-from signbridge.features import FeatureSet
+from signbridge.feature_shards import FeatureShards
 from signbridge.plots import confusion_matrix
 from steps.tracking import EXPERIMENT_TRACKER
 
@@ -19,14 +19,15 @@ logger = get_logger(__name__)
 
 @step(experiment_tracker=EXPERIMENT_TRACKER)
 def evaluate_model(
-    sign_classifier: keras.Model, evaluation_features: FeatureSet
+    sign_classifier: keras.Model, evaluation_features: FeatureShards
 ) -> tuple[
     Annotated[dict[str, float], "evaluation_metrics"],
     Annotated[pd.DataFrame, "per_sign_accuracy"],
     Annotated[Image.Image, "confusion_matrix"],
 ]:
-    probabilities = sign_classifier.predict(evaluation_features.inputs(), verbose=0)
-    evaluation = evaluate_predictions(probabilities, evaluation_features.labels)
+    held_out = evaluation_features.load()
+    probabilities = sign_classifier.predict(held_out.inputs(), verbose=0)
+    evaluation = evaluate_predictions(probabilities, held_out.labels)
     image = confusion_matrix(evaluation.confusion)
     logger.info("Held-out signers: %s", evaluation.metrics)
 

@@ -1,5 +1,6 @@
 """Convert to TFLite with preprocessing inside, check parity, measure, register the model."""
 
+import itertools
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -13,12 +14,12 @@ from zenml.logger import get_logger
 
 from materializers import TFLiteModelMaterializer
 from signbridge.config import ExportConfig, PreprocessConfig
-from signbridge.data import LandmarkDataset, dataset_fingerprint
 from signbridge.export import check_parity, convert_to_tflite
 from signbridge.inference import SignClassifier
-from signbridge.landmarks import ROWS_PER_FRAME, index_to_sign
+from signbridge.landmarks import ROWS_PER_FRAME, expand_model_rows, index_to_sign
 from signbridge.package import TFLiteModel
 from signbridge.registry import register_tflite
+from signbridge.shards import ShardSet, shard_fingerprint
 from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)
@@ -34,13 +35,18 @@ def _edge_cases(rng: np.random.Generator) -> list[np.ndarray]:
     ]
 
 
+def _sequences(shard_set: ShardSet):
+    for shard in shard_set.iter_shards():
+        yield from shard.sequences()
+
+
 @step(
     experiment_tracker=EXPERIMENT_TRACKER,
     output_materializers={"tflite_model": TFLiteModelMaterializer},
 )
 def export_tflite(
     sign_classifier: keras.Model,
-    evaluation_set: LandmarkDataset,
+    evaluation_set: ShardSet,
     evaluation_metrics: dict[str, float],
     preprocess: PreprocessConfig,
     export: ExportConfig,
@@ -51,7 +57,8 @@ def export_tflite(
         tflite_path = convert_to_tflite(
             sign_classifier, preprocess.max_frames, model_dir / "model.tflite"
         )
-        held_out = list(evaluation_set.sequences())[: export.parity_sequences]
+        held_out = [expand_model_rows(frames) for frames in
+                    itertools.islice(_sequences(evaluation_set), export.parity_sequences)]
         parity = check_parity(
             sign_classifier, preprocess.max_frames, tflite_path,
             held_out + _edge_cases(rng), export.parity_tolerance,
@@ -80,7 +87,7 @@ def export_tflite(
             model_dir,
             export.registered_model_name,
             tags={
-                "evaluation_fingerprint": dataset_fingerprint(evaluation_set),
+                "evaluation_fingerprint": shard_fingerprint(evaluation_set),
                 "zenml_model_version": str(zenml_version.number if zenml_version else ""),
                 **{f"eval_{k}": f"{v:.6f}" for k, v in evaluation_metrics.items()},
             },

@@ -1,24 +1,20 @@
-"""Read the competition folder, reject bad files with reasons, split by signer."""
+"""Read the competition folder into a shard cache, reject bad files with reasons, split by signer."""
 
+import hashlib
 from typing import Annotated
 
 import mlflow
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 from zenml import log_metadata, step
 from zenml.logger import get_logger
 
-from materializers import LandmarkDatasetMaterializer
+from materializers import ShardSetMaterializer
+from signbridge import workspace
 from signbridge.config import DataConfig, SplitConfig
-from signbridge.data import (
-    LandmarkDataset,
-    dataset_fingerprint,
-    load_sequences,
-    read_index,
-    sign_counts,
-    split_signers,
-)
+from signbridge.data import read_index, split_signers
+from signbridge.landmarks import index_to_sign
+from signbridge.shards import ShardSet, build_shard_cache, sequence_table, shard_fingerprint
 from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)
@@ -27,17 +23,17 @@ logger = get_logger(__name__)
 @step(
     experiment_tracker=EXPERIMENT_TRACKER,
     output_materializers={
-        "train_set": LandmarkDatasetMaterializer,
-        "validation_set": LandmarkDatasetMaterializer,
-        "evaluation_set": LandmarkDatasetMaterializer,
+        "train_set": ShardSetMaterializer,
+        "validation_set": ShardSetMaterializer,
+        "evaluation_set": ShardSetMaterializer,
     },
 )
 def ingest_landmarks(
     data: DataConfig, split: SplitConfig
 ) -> tuple[
-    Annotated[LandmarkDataset, "train_set"],
-    Annotated[LandmarkDataset, "validation_set"],
-    Annotated[LandmarkDataset, "evaluation_set"],
+    Annotated[ShardSet, "train_set"],
+    Annotated[ShardSet, "validation_set"],
+    Annotated[ShardSet, "evaluation_set"],
     Annotated[pd.DataFrame, "sign_counts"],
     Annotated[pd.DataFrame, "rejected_files"],
 ]:
@@ -45,30 +41,37 @@ def ingest_landmarks(
     index = read_index(root)
     if data.limit:
         index = index.head(data.limit)
-    logger.info("Reading %d sequences from %s", len(index), root)
-    result = load_sequences(index, progress=lambda rows: tqdm(rows, total=len(index), mininterval=5))
-    dataset = result.dataset
     signers = split_signers(
-        dataset.participant_ids, split.evaluation_signers, split.validation_signers, split.seed
+        index["participant_id"], split.evaluation_signers, split.validation_signers, split.seed
     )
-    splits = {
-        name: dataset.subset(np.flatnonzero(np.isin(dataset.participant_ids, members)))
-        for name, members in vars(signers).items()
-    }
-    counts = sign_counts(splits)
-    rejected = pd.DataFrame([vars(r) for r in result.rejections], columns=["path", "reason"])
+    cache = workspace.cache_dir() / "shards" / hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    logger.info("Caching %d sequences from %s in %s", len(index), root, cache)
+    everything, rejections = build_shard_cache(
+        index, cache, data.shard_size, data.workers,
+        progress=lambda shards, total: tqdm(shards, total=total, desc="shards", mininterval=10),
+    )
+    splits = {name: everything.restricted_to(members) for name, members in vars(signers).items()}
+
+    sequences = sequence_table(everything)
+    sequences["sign"] = [index_to_sign()[label] for label in sequences["label"]]
+    split_of = {p: name for name, members in vars(signers).items() for p in members}
+    sequences["split"] = sequences["participant_id"].map(split_of)
+    counts = sequences.pivot_table(index="sign", columns="split", values="label",
+                                   aggfunc="count", fill_value=0)
+    rejected = pd.DataFrame([vars(r) for r in rejections], columns=["path", "reason"])
     for name, part in splits.items():
-        logger.info("%s: %d sequences from %d signers", name, len(part), len(vars(signers)[name]))
+        logger.info("%s: %d sequences from %d signers", name, part.sequences,
+                    len(vars(signers)[name]))
     logger.info("Rejected %d of %d files", len(rejected), len(index))
 
     summary = {
         "data_root": str(root),
         "sequences_listed": len(index),
-        "sequences_loaded": len(dataset),
+        "sequences_loaded": everything.sequences,
         "files_rejected": len(rejected),
-        "evaluation_fingerprint": dataset_fingerprint(splits["evaluation"]),
+        "evaluation_fingerprint": shard_fingerprint(splits["evaluation"]),
         **{f"{name}_signers": ",".join(members) for name, members in vars(signers).items()},
-        **{f"{name}_sequences": len(part) for name, part in splits.items()},
+        **{f"{name}_sequences": part.sequences for name, part in splits.items()},
     }
     mlflow.log_params(summary)
     mlflow.log_text(counts.to_csv(), "data/sign_counts.csv")

@@ -2,40 +2,48 @@
 
 from typing import Annotated
 
+from tqdm import tqdm
 from zenml import step
 from zenml.logger import get_logger
 
-from materializers import FeatureSetMaterializer
+from materializers import FeatureShardsMaterializer
+from signbridge import workspace
 from signbridge.config import PreprocessConfig
-from signbridge.data import LandmarkDataset
-from signbridge.features import FeatureSet, build_features
+from signbridge.feature_shards import FeatureShards, build_feature_shards
+from signbridge.shards import ShardSet
 
 logger = get_logger(__name__)
 
 
 @step(
     output_materializers={
-        "train_features": FeatureSetMaterializer,
-        "validation_features": FeatureSetMaterializer,
-        "evaluation_features": FeatureSetMaterializer,
+        "train_features": FeatureShardsMaterializer,
+        "validation_features": FeatureShardsMaterializer,
+        "evaluation_features": FeatureShardsMaterializer,
     }
 )
 def build_feature_sets(
-    train_set: LandmarkDataset,
-    validation_set: LandmarkDataset,
-    evaluation_set: LandmarkDataset,
+    train_set: ShardSet,
+    validation_set: ShardSet,
+    evaluation_set: ShardSet,
     preprocess: PreprocessConfig,
 ) -> tuple[
-    Annotated[FeatureSet, "train_features"],
-    Annotated[FeatureSet, "validation_features"],
-    Annotated[FeatureSet, "evaluation_features"],
+    Annotated[FeatureShards, "train_features"],
+    Annotated[FeatureShards, "validation_features"],
+    Annotated[FeatureShards, "evaluation_features"],
 ]:
-    train = build_features(train_set, preprocess, augment=True)
-    validation = build_features(validation_set, preprocess)
-    evaluation = build_features(evaluation_set, preprocess)
+    cache = workspace.cache_dir() / "features"
+
+    def build(shards: ShardSet, name: str, augment: bool) -> FeatureShards:
+        progress = lambda items, total: tqdm(items, total=total, desc=name, mininterval=10)  # noqa: E731
+        return build_feature_shards(shards, preprocess, augment, cache, progress)
+
+    train = build(train_set, "train", augment=True)
+    validation = build(validation_set, "validation", augment=False)
+    evaluation = build(evaluation_set, "evaluation", augment=False)
     logger.info(
-        "Features %s: %d train (with %d augmented copies each), %d validation, %d evaluation",
-        train.features.shape[1:], len(train), preprocess.augment.copies, len(validation),
-        len(evaluation),
+        "Features [%d, 65, 4]: %d train (with %d augmented copies each), %d validation, "
+        "%d evaluation", preprocess.max_frames, train.sequences, preprocess.augment.copies,
+        validation.sequences, evaluation.sequences,
     )
     return train, validation, evaluation

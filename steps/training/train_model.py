@@ -10,7 +10,7 @@ from zenml.enums import ArtifactType
 
 from materializers import KerasModelMaterializer
 from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
-from signbridge.features import FeatureSet
+from signbridge.feature_shards import FeatureShards
 from signbridge.plots import training_curves
 from signbridge.training import train_classifier
 from steps.tracking import EXPERIMENT_TRACKER
@@ -31,8 +31,8 @@ def _flatten(prefix: str, settings: dict) -> dict[str, object]:
     output_materializers={"sign_classifier": KerasModelMaterializer},
 )
 def train_model(
-    train_features: FeatureSet,
-    validation_features: FeatureSet,
+    train_features: FeatureShards,
+    validation_features: FeatureShards,
     preprocess: PreprocessConfig,
     network: ModelConfig,
     training: TrainConfig,
@@ -44,11 +44,11 @@ def train_model(
         **_flatten("preprocess", preprocess.model_dump()),
         **_flatten("network", network.model_dump()),
         **_flatten("training", training.model_dump()),
-        "train_sequences_with_augmentation": len(train_features),
+        "train_sequences_with_augmentation": train_features.sequences,
     })
     result = train_classifier(
         train_features,
-        validation_features,
+        validation_features.load(),
         network,
         training,
         on_epoch_end=lambda epoch, logs: mlflow.log_metrics(logs, step=epoch),

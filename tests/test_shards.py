@@ -1,0 +1,68 @@
+"""The shard cache: same data as the loader, resumable after a kill, bad files reported."""
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from signbridge.config import PreprocessConfig
+from signbridge.data import read_index
+from signbridge.feature_shards import build_feature_shards
+from signbridge.landmarks import model_rows
+from signbridge.shards import build_shard_cache, sequence_table, shard_fingerprint
+from tests.conftest import SAMPLE_ROOT
+
+
+def test_cache_holds_the_model_rows_of_every_sequence(tmp_path, sample_dataset):
+    shards, rejected = build_shard_cache(read_index(SAMPLE_ROOT), tmp_path, shard_size=40)
+    assert rejected == [] and shards.sequences == 125 and len(shards.shards) == 4
+    cached = shards.load()
+    expected = sample_dataset.frames[:, model_rows()].astype(np.float16).astype(np.float32)
+    np.testing.assert_array_equal(cached.frames, expected)
+    np.testing.assert_array_equal(cached.labels, sample_dataset.labels)
+
+
+def test_killed_run_resumes_without_redoing_finished_shards(tmp_path):
+    index = read_index(SAMPLE_ROOT)
+    shards, _ = build_shard_cache(index, tmp_path, shard_size=40)
+    finished = {p: p.stat().st_mtime_ns for p in shards.paths()}
+    lost = shards.paths()[2]
+    lost.unlink()  # as if the run died while writing this shard
+    (tmp_path / "shard-x.npz.1234.partial").write_bytes(b"half")
+    again, _ = build_shard_cache(index, tmp_path, shard_size=40)
+    assert again.shards == shards.shards and lost.is_file()
+    for path, mtime in finished.items():
+        if path != lost:
+            assert path.stat().st_mtime_ns == mtime  # not redone
+    assert shard_fingerprint(again) == shard_fingerprint(shards)
+
+
+def test_bad_rows_are_reported_and_the_rest_cached(tmp_path):
+    index = read_index(SAMPLE_ROOT).head(10).copy()
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 nope")
+    index.loc[3, "path"] = str(broken)
+    index.loc[5, "sign"] = "not-a-sign"
+    shards, rejected = build_shard_cache(index, tmp_path / "cache", shard_size=4, workers=2)
+    assert shards.sequences == 8
+    assert {r.path for r in rejected} == {str(broken), index.loc[5, "path"]}
+    table = sequence_table(shards)
+    assert len(table) == 8 and not table["sequence_id"].isin(
+        [index.loc[3, "sequence_id"], index.loc[5, "sequence_id"]]).any()
+
+
+def test_signer_restriction_and_streamed_features(tmp_path):
+    shards, _ = build_shard_cache(read_index(SAMPLE_ROOT), tmp_path / "raw", shard_size=32)
+    two = shards.restricted_to(["2044", "4718"])
+    table = sequence_table(two)
+    assert set(table["participant_id"]) == {"2044", "4718"} and two.sequences == len(table)
+    config = PreprocessConfig(max_frames=16)
+    features = build_feature_shards(two, config, augment=True, cache_dir=tmp_path / "features")
+    assert features.sequences == two.sequences * (config.augment.copies + 1)
+    batches = list(features.tf_dataset(batch_size=8, seed=0))
+    labels = np.concatenate([label.numpy() for _, label in batches])
+    assert len(labels) == features.sequences
+    assert sorted(labels) == sorted(features.load().labels)
+    first = batches[0][0]
+    assert first[0].shape[1:] == (16, 65, 4) and first[1].shape[1:] == (16,)
+    assert pd.Series(os.listdir(tmp_path / "features")).str.endswith(".npz").all()

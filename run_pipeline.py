@@ -6,6 +6,7 @@
     python run_pipeline.py serve | stop | status                      # the app service
     python run_pipeline.py export --out exported/                     # production model as TFLite
     python run_pipeline.py predict FILE...                            # top-10 signs per file
+    python run_pipeline.py synth --sequences N --out DIR              # synthetic data (benchmarks)
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def train(args: argparse.Namespace) -> None:
     ensure_local_stack()
     from pipelines.training import training_pipeline
 
-    training_pipeline.with_options(config_path=str(config))()
+    _run(training_pipeline.with_options(config_path=str(config)))
     print(f"\nTraining finished. MLflow UI:  {workspace.mlflow_ui_command()}")
 
 
@@ -46,7 +47,7 @@ def deploy(args: argparse.Namespace) -> None:
     ensure_local_stack()
     from pipelines.deployment import deployment_pipeline
 
-    run = deployment_pipeline.with_options(config_path=str(config))(config_path=str(config))
+    run = _run(deployment_pipeline.with_options(config_path=str(config)), config_path=str(config))
     decision = run.steps["promote_if_better"].outputs["promotion_decision"][0].load()
     verdict = "promoted" if decision["promote"] else "not promoted"
     print(f"\nModel version {decision['candidate_version']} {verdict}: {decision['reason']}")
@@ -130,6 +131,45 @@ def predict(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def synth(args: argparse.Namespace) -> None:
+    """Write a synthetic competition-layout folder from perturbed sample sequences."""
+    from tqdm import tqdm
+
+    from signbridge.config import PROJECT_ROOT
+    from signbridge.data import load_sequences, read_index
+    from signbridge.synth import generate
+
+    source = load_sequences(read_index(PROJECT_ROOT / "data" / "sample")).dataset
+    out = generate(source, args.sequences, Path(args.out), args.seed,
+                   progress=lambda items: tqdm(items, desc="sequences", mininterval=2))
+    print(f"{args.sequences} SYNTHETIC sequences in {out} (for scale tests only, see SYNTHETIC.md)")
+
+
+def _run(pipeline, **parameters):
+    """Run a pipeline; a step that failed on bad user input is reported as that input's error."""
+    try:
+        return pipeline(**parameters)
+    except RuntimeError as error:
+        message = _failed_step_error()
+        if message:
+            raise SignbridgeError(message) from error
+        raise
+
+
+def _failed_step_error() -> str | None:
+    """`step: message` of the newest run's step that raised a SignbridgeError, if any."""
+    from zenml.client import Client
+    from zenml.enums import ExecutionStatus
+
+    runs = Client().list_pipeline_runs(sort_by="desc:created", size=1, hydrate=True)
+    for name, step in (runs.items[0].steps.items() if runs.items else []):
+        info = step.exception_info
+        if step.status == ExecutionStatus.FAILED and info and "signbridge" in (info.source or ""):
+            last_line = info.traceback.strip().splitlines()[-1]
+            return f"step {name} failed: {last_line.split(': ', 1)[-1]}"
+    return None
+
+
 def _existing(path: str) -> Path:
     if not Path(path).is_file():
         raise SignbridgeError(f"{path}: config file not found")
@@ -161,6 +201,12 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("stop", help="stop the app").set_defaults(handler=stop)
     commands.add_parser("status", help="is the app up? (exit 0 if healthy)").set_defaults(
         handler=status)
+
+    synth_cli = commands.add_parser("synth", help="synthetic competition-layout data")
+    synth_cli.add_argument("--sequences", type=int, required=True)
+    synth_cli.add_argument("--out", required=True)
+    synth_cli.add_argument("--seed", type=int, default=0)
+    synth_cli.set_defaults(handler=synth)
 
     predict_cli = commands.add_parser("predict", help="top-10 signs for landmark files or videos")
     predict_cli.add_argument("files", nargs="+", help="competition .parquet files or videos")

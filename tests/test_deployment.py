@@ -29,8 +29,8 @@ def deploy_home(tmp_path_factory):
     }
     dead_data = tmp_path_factory.mktemp("dead-data")
     (dead_data / "broken.parquet").write_bytes(b"PAR1 not really")
-    (dead_data / "train.csv").write_text(
-        "path,participant_id,sequence_id,sign\nbroken.parquet,1,1,hello\n")
+    (dead_data / "train.csv").write_text("path,participant_id,sequence_id,sign\n" + "".join(
+        f"broken.parquet,{signer},{signer},hello\n" for signer in range(1, 5)))
     paths["dead"] = write_config("configs/train_tiny.yaml", configs / "dead.yaml",
                                  data={"root": str(dead_data)})
     yield home, paths
@@ -73,7 +73,8 @@ def test_promotion_sequence(deploy_home):
     # A run that dies after its model version was created leaves nothing to promote.
     dead = run_cli("train", "--config", str(paths["dead"]), home=home)
     assert dead.returncode != 0
-    assert "no usable sequence" in dead.stderr and "broken.parquet" in dead.stderr
+    assert "error: step ingest_landmarks failed: no usable sequence" in dead.stderr
+    assert "broken.parquet: not a readable parquet file" in dead.stderr
     after_dead = run_cli("deploy", "--config", str(paths["deploy"]), home=home)
     assert after_dead.returncode == 0, after_dead.stderr[-3000:]
     assert "version 2 is already production" in after_dead.stdout

@@ -1,0 +1,73 @@
+"""Benchmark: the exported TFLite model's size, single-thread latency, and parity with Keras.
+
+    uv run python -m bench.tflite [--config configs/train_sample.yaml] [--model DIR]
+
+A classifier is built from the config's network settings, exported the way the pipeline does
+(preprocessing inside), and compared with Keras on real sample sequences. With --model, the
+latency of that exported model (e.g. the production one from `export`) is measured as well.
+Goals: <= 5 MB, <= 2 ms for 64 frames on one thread, parity <= 1e-4.
+"""
+
+import argparse
+import platform
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from signbridge import workspace
+
+workspace.configure_environment()
+
+from signbridge.config import PROJECT_ROOT, ModelConfig, PreprocessConfig  # noqa: E402
+from signbridge.data import load_sequences, read_index  # noqa: E402
+from signbridge.export import check_parity, convert_to_tflite  # noqa: E402
+from signbridge.inference import SignClassifier  # noqa: E402
+from signbridge.landmarks import index_to_sign  # noqa: E402
+from signbridge.model import build_classifier  # noqa: E402
+
+FRAME_COUNTS = (16, 64, 256, 600)
+
+
+def latencies(model: SignClassifier) -> dict[int, float]:
+    rng = np.random.default_rng(0)
+    return {n: model.latency_ms(rng.random((n, 543, 3), dtype=np.float32), repeats=200)
+            for n in FRAME_COUNTS}
+
+
+def main() -> None:
+    cli = argparse.ArgumentParser(description=__doc__)
+    cli.add_argument("--config", default="configs/train_sample.yaml")
+    cli.add_argument("--model", type=Path, default=None)
+    args = cli.parse_args()
+    parameters = yaml.safe_load(Path(args.config).read_text())["parameters"]
+    preprocess = PreprocessConfig(**parameters.get("preprocess", {}))
+    network = ModelConfig(**parameters.get("network", {}))
+    classifier = build_classifier(network, preprocess.max_frames)
+    sample = load_sequences(read_index(PROJECT_ROOT / "data" / "sample")).dataset
+    sequences = [sample.sequence(i) for i in range(0, len(sample), 4)]
+
+    print(f"{date.today()} · {platform.machine()} · config {args.config} · "
+          f"{classifier.count_params():,} parameters")
+    with tempfile.TemporaryDirectory() as folder:
+        path = convert_to_tflite(classifier, preprocess.max_frames, Path(folder) / "model.tflite")
+        parity = check_parity(classifier, preprocess.max_frames, path, sequences, 1e-4)
+        model = SignClassifier(path, list(index_to_sign()), num_threads=1)
+        size_mb = path.stat().st_size / 1e6
+        print(f"size: {size_mb:.2f} MB (goal 5 MB: {size_mb / 5:.2f}x)")
+        print(f"Keras vs TFLite max abs diff on {parity.sequences} real sequences: "
+              f"{parity.max_abs_difference:.2e} (goal 1e-4)")
+        for frames, ms in latencies(model).items():
+            note = f"  (goal 2 ms: {ms / 2:.2f}x)" if frames == 64 else ""
+            print(f"latency, 1 thread, {frames:>3} frames: {ms:6.2f} ms{note}")
+    if args.model:
+        exported = SignClassifier.from_directory(args.model, num_threads=1)
+        print(f"exported model {args.model}: {exported.model_path.stat().st_size / 1e6:.2f} MB")
+        for frames, ms in latencies(exported).items():
+            print(f"latency, 1 thread, {frames:>3} frames: {ms:6.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

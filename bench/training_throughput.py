@@ -1,0 +1,79 @@
+"""Benchmark: training throughput, and whether the input pipeline or the model is the bottleneck.
+
+    uv run python -m bench.training_throughput [--config configs/train_sample.yaml] [--epochs 3]
+
+Three measurements on the bundled sample's feature shards: the tf.data input pipeline alone
+(read shards, shuffle, batch), the model alone (fit on the same batches held in memory), and
+the real thing (fit streaming from shards). Sequences per second for each.
+"""
+
+import argparse
+import platform
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from signbridge import workspace
+
+workspace.configure_environment()
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from signbridge.config import PROJECT_ROOT, ModelConfig, PreprocessConfig, TrainConfig  # noqa: E402
+from signbridge.data import read_index  # noqa: E402
+from signbridge.feature_shards import build_feature_shards  # noqa: E402
+from signbridge.model import build_classifier  # noqa: E402
+from signbridge.shards import build_shard_cache  # noqa: E402
+
+
+def fit_rate(dataset, sequences: int, network: ModelConfig, max_frames: int, epochs: int):
+    model = build_classifier(network, max_frames)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    model.fit(dataset.take(1), epochs=1, verbose=0)  # build and trace once
+    start = time.perf_counter()
+    model.fit(dataset, epochs=epochs, verbose=0)
+    return sequences * epochs / (time.perf_counter() - start)
+
+
+def main() -> None:
+    cli = argparse.ArgumentParser(description=__doc__)
+    cli.add_argument("--config", default="configs/train_sample.yaml")
+    cli.add_argument("--epochs", type=int, default=3)
+    args = cli.parse_args()
+    parameters = yaml.safe_load(Path(args.config).read_text())["parameters"]
+    preprocess = PreprocessConfig(**parameters.get("preprocess", {}))
+    network = ModelConfig(**parameters.get("network", {}))
+    training = TrainConfig(**parameters.get("training", {}))
+    with tempfile.TemporaryDirectory() as folder:
+        shards, _ = build_shard_cache(read_index(PROJECT_ROOT / "data" / "sample"),
+                                      Path(folder) / "raw", shard_size=32)
+        features = build_feature_shards(shards, preprocess, True, Path(folder) / "features")
+        streamed = features.tf_dataset(training.batch_size, seed=0)
+
+        start = time.perf_counter()
+        for _ in range(args.epochs):
+            for _ in streamed:
+                pass
+        input_rate = features.sequences * args.epochs / (time.perf_counter() - start)
+        cached = streamed.cache()
+        for _ in cached:  # fill the in-memory cache
+            pass
+        model_rate = fit_rate(cached, features.sequences, network, preprocess.max_frames,
+                              args.epochs)
+        real_rate = fit_rate(streamed, features.sequences, network, preprocess.max_frames,
+                             args.epochs)
+    print(f"{date.today()} · {platform.machine()} · TensorFlow {tf.__version__} · "
+          f"{features.sequences} training sequences (with augmentation)")
+    print(f"input pipeline alone : {input_rate:9.0f} seq/s")
+    print(f"model alone (cached) : {model_rate:9.0f} seq/s")
+    print(f"training, streaming  : {real_rate:9.0f} seq/s")
+    bottleneck = "the model" if model_rate < input_rate else "the input pipeline"
+    print(f"bottleneck: {bottleneck} (input is {input_rate / model_rate:.1f}x the model's rate)")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ from zenml.materializers.base_materializer import BaseMaterializer
 from zenml.metadata.metadata_types import MetadataType
 
 from signbridge.inference import read_labels
-from signbridge.package import LABELS_FILENAME, MODEL_FILENAME, TFLiteModel
+from signbridge.package import LABELS_FILENAME, MODEL_CARD_FILENAME, MODEL_FILENAME, TFLiteModel
 
 METADATA_FILENAME = "metadata.json"
 
@@ -28,14 +28,22 @@ class TFLiteModelMaterializer(BaseMaterializer):
                 content = file.read()
             with open(os.path.join(local, METADATA_FILENAME)) as file:
                 metadata = json.load(file)
-            return TFLiteModel(content, read_labels(os.path.join(local, LABELS_FILENAME)), metadata)
+            card_uri = os.path.join(self.uri, MODEL_CARD_FILENAME)
+            card = ""
+            if fileio.exists(card_uri):
+                with fileio.open(card_uri, "r") as file:
+                    card = file.read()
+            labels = read_labels(os.path.join(local, LABELS_FILENAME))
+            return TFLiteModel(content, labels, metadata, card)
 
     def save(self, data: TFLiteModel) -> None:
         with tempfile.TemporaryDirectory() as local:
             data.write(local)
             with open(os.path.join(local, METADATA_FILENAME), "w") as file:
                 json.dump(data.metadata, file, indent=1)
-            for name in (MODEL_FILENAME, LABELS_FILENAME, METADATA_FILENAME):
+            names = [MODEL_FILENAME, LABELS_FILENAME, METADATA_FILENAME]
+            names += [MODEL_CARD_FILENAME] if data.model_card else []
+            for name in names:
                 fileio.copy(os.path.join(local, name), os.path.join(self.uri, name), overwrite=True)
 
     def extract_metadata(self, data: TFLiteModel) -> dict[str, MetadataType]:

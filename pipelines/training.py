@@ -22,7 +22,7 @@ def training_pipeline(
     training: TrainConfig,
     export: ExportConfig,
 ) -> None:
-    train_set, validation_set, evaluation_set, _, _ = ingest_landmarks(data, split)
+    train_set, validation_set, evaluation_set, sign_counts, _ = ingest_landmarks(data, split)
     train_features, validation_features, evaluation_features = build_feature_sets(
         train_set, validation_set, evaluation_set, preprocess
     )
@@ -30,4 +30,6 @@ def training_pipeline(
         train_features, validation_features, preprocess, network, training
     )
     evaluation_metrics, _, _ = evaluate_model(sign_classifier, evaluation_features)
-    export_tflite(sign_classifier, evaluation_set, evaluation_metrics, preprocess, export)
+    export_tflite(
+        sign_classifier, evaluation_set, evaluation_metrics, sign_counts, preprocess, export
+    )

@@ -1,6 +1,7 @@
 """Typed settings for data, split, preprocessing, model, training and export (from YAML)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,6 +67,10 @@ class ExportConfig(Settings):
     registered_model_name: str = "signbridge-asl"
     parity_tolerance: float = 1e-4
     parity_sequences: int = 16
+    quantized: list[Literal["float16", "dynamic_int8"]] = Field(
+        default_factory=list,
+        description="Extra quantised exports, measured (size, latency, held-out top-1) and logged.",
+    )
 
 
 class AppConfig(Settings):

@@ -30,8 +30,18 @@ def end_to_end_function(classifier: keras.Model, max_frames: int):
     return predict
 
 
-def convert_to_tflite(classifier: keras.Model, max_frames: int, path: str | Path) -> Path:
-    """Write a `.tflite` with signature `serving_default`: `inputs` [None,543,3] -> `outputs` [250]."""
+QUANTIZATIONS = ("float32", "float16", "dynamic_int8")
+
+
+def convert_to_tflite(
+    classifier: keras.Model, max_frames: int, path: str | Path, quantization: str = "float32"
+) -> Path:
+    """Write a `.tflite` with signature `serving_default`: `inputs` [None,543,3] -> `outputs` [250].
+
+    `quantization`: float32 (exact), float16 weights, or dynamic-range int8 weights.
+    """
+    if quantization not in QUANTIZATIONS:
+        raise SignbridgeError(f"export.quantized: '{quantization}' is not one of {QUANTIZATIONS}")
     path = Path(path)
     archive = keras.export.ExportArchive()
     archive.track(classifier)
@@ -45,6 +55,10 @@ def convert_to_tflite(classifier: keras.Model, max_frames: int, path: str | Path
         converter = tf.lite.TFLiteConverter.from_saved_model(
             saved_model, signature_keys=[SIGNATURE]
         )
+        if quantization != "float32":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if quantization == "float16":
+            converter.target_spec.supported_types = [tf.float16]
         path.write_bytes(converter.convert())
     return path
 

@@ -7,6 +7,7 @@ from signbridge.inference import write_labels
 
 MODEL_FILENAME = "model.tflite"
 LABELS_FILENAME = "labels.json"
+MODEL_CARD_FILENAME = "MODEL_CARD.md"
 
 
 @dataclass
@@ -14,6 +15,7 @@ class TFLiteModel:
     content: bytes
     labels: list[str]
     metadata: dict[str, float | int | str] = field(default_factory=dict)
+    model_card: str = ""
 
     def write(self, directory: str | Path) -> Path:
         """Write `model.tflite` and `labels.json` into `directory`; returns the model path."""
@@ -22,4 +24,6 @@ class TFLiteModel:
         model_path = directory / MODEL_FILENAME
         model_path.write_bytes(self.content)
         write_labels(directory / LABELS_FILENAME, self.labels)
+        if self.model_card:
+            (directory / MODEL_CARD_FILENAME).write_text(self.model_card)
         return model_path

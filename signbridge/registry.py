@@ -8,7 +8,7 @@ from pathlib import Path
 
 from signbridge import workspace
 from signbridge.errors import SignbridgeError
-from signbridge.package import LABELS_FILENAME, MODEL_FILENAME
+from signbridge.package import LABELS_FILENAME, MODEL_CARD_FILENAME, MODEL_FILENAME
 
 PRODUCTION_ALIAS = "production"
 PYFUNC_SOURCE = Path(__file__).with_name("mlflow_pyfunc.py")
@@ -37,6 +37,8 @@ def register_tflite(
         artifacts={
             "model": str(model_dir / MODEL_FILENAME),
             "labels": str(model_dir / LABELS_FILENAME),
+            **({"model_card": str(model_dir / MODEL_CARD_FILENAME)}
+               if (model_dir / MODEL_CARD_FILENAME).is_file() else {}),
         },
         pip_requirements=PYFUNC_REQUIREMENTS,
         registered_model_name=name,
@@ -103,9 +105,10 @@ def download_version(version: RegisteredVersion, out_dir: str | Path) -> Path:
             artifact_uri=f"models:/{version.name}/{version.version}"
         )
     )
-    for filename in (MODEL_FILENAME, LABELS_FILENAME):
+    for filename in (MODEL_FILENAME, LABELS_FILENAME, MODEL_CARD_FILENAME):
         matches = list(local.rglob(filename))
-        if not matches:
+        if matches:
+            shutil.copyfile(matches[0], out_dir / filename)
+        elif filename != MODEL_CARD_FILENAME:  # older versions have no card
             raise SignbridgeError(f"registry version {version.version} has no {filename}")
-        shutil.copyfile(matches[0], out_dir / filename)
     return out_dir

@@ -50,3 +50,16 @@ def test_parity_check_fails_loudly_when_models_differ(exported, sample_dataset):
     other = build_classifier(ModelConfig(width=32, num_blocks=1, num_heads=2), MAX_FRAMES)
     with pytest.raises(ParityError, match="differs from Keras"):
         check_parity(other, MAX_FRAMES, path, [sample_dataset.sequence(0)], tolerance=1e-4)
+
+
+@pytest.mark.parametrize("quantization", ["float16", "dynamic_int8"])
+def test_quantised_exports_keep_the_contract_and_stay_close(exported, sample_dataset, tmp_path,
+                                                            quantization):
+    classifier, float_path = exported
+    path = convert_to_tflite(classifier, MAX_FRAMES, tmp_path / "q.tflite", quantization)
+    assert path.stat().st_size < float_path.stat().st_size
+    runner = Interpreter(model_path=str(path)).get_signature_runner("serving_default")
+    reference = Interpreter(model_path=str(float_path)).get_signature_runner("serving_default")
+    frames = sample_dataset.sequence(5)
+    quantised, exact = runner(inputs=frames)["outputs"], reference(inputs=frames)["outputs"]
+    assert quantised.shape == (250,) and np.abs(quantised - exact).max() < 0.05

@@ -29,6 +29,9 @@ def test_run_is_tracked_in_mlflow(trained_home):
                  "tflite_size_bytes", "tflite_parity_max_abs_diff", "tflite_latency_ms_64_frames"):
         assert name in metrics, name
     assert metrics["tflite_parity_max_abs_diff"] <= 1e-4
+    for quantization in ("float16", "dynamic_int8"):  # quantised exports, measured on held-out
+        assert metrics[f"{quantization}_size_bytes"] < metrics["tflite_size_bytes"]
+        assert 0.0 <= metrics[f"{quantization}_eval_top1"] <= 1.0
     assert len(client.get_metric_history(run.info.run_id, "val_loss")) >= 2  # per-epoch curve
     artifacts = {a.path for folder in ("evaluation", "tflite", "plots", "data")
                  for a in client.list_artifacts(run.info.run_id, folder)}
@@ -64,6 +67,9 @@ def test_export_writes_model_and_250_labels(trained_home, tmp_path):
     labels = json.loads((tmp_path / "out" / "labels.json").read_text())
     assert len(labels) == 250 and labels["0"] == "TV"
     assert (tmp_path / "out" / "model.tflite").stat().st_size > 10_000
+    card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
+    assert "learning aid" in card and "Not** for identifying" in card
+    assert "top1_accuracy" in card and "evaluation_signers" in card
 
 
 def test_predict_prints_top10_json_per_file(trained_home, tmp_path):

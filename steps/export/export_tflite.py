@@ -8,6 +8,7 @@ from typing import Annotated
 import keras
 import mlflow
 import numpy as np
+import pandas as pd
 from zenml import ArtifactConfig, get_step_context, log_metadata, step
 from zenml.enums import ArtifactType
 from zenml.logger import get_logger
@@ -17,7 +18,9 @@ from signbridge.config import ExportConfig, PreprocessConfig
 from signbridge.export import check_parity, convert_to_tflite
 from signbridge.inference import SignClassifier
 from signbridge.landmarks import ROWS_PER_FRAME, expand_model_rows, index_to_sign
+from signbridge.model_card import render_model_card
 from signbridge.package import TFLiteModel
+from signbridge.promotion import top1_accuracy
 from signbridge.registry import register_tflite
 from signbridge.shards import ShardSet, shard_fingerprint
 from steps.tracking import EXPERIMENT_TRACKER
@@ -25,6 +28,9 @@ from steps.tracking import EXPERIMENT_TRACKER
 logger = get_logger(__name__)
 
 LATENCY_FRAMES = (16, 64, 256, 600)
+CARD_DATA_KEYS = ("data_root", "sequences_loaded", "files_rejected", "train_signers",
+                  "validation_signers", "evaluation_signers", "train_sequences",
+                  "evaluation_sequences", "evaluation_fingerprint")
 
 
 def _edge_cases(rng: np.random.Generator) -> list[np.ndarray]:
@@ -40,6 +46,29 @@ def _sequences(shard_set: ShardSet):
         yield from shard.sequences()
 
 
+def _latency(model: SignClassifier, frames: int) -> float:
+    return model.latency_ms(np.random.default_rng(frames).random((frames, ROWS_PER_FRAME, 3),
+                                                                 dtype=np.float32))
+
+
+def _measure_quantized(classifier, preprocess, export, evaluation_set, float_top1, workdir):
+    """Size, latency and held-out top-1 of each quantised export, logged next to the float one."""
+    figures = {}
+    for quantization in export.quantized:
+        path = convert_to_tflite(classifier, preprocess.max_frames,
+                                 workdir / f"model_{quantization}.tflite", quantization)
+        model = SignClassifier(path, list(index_to_sign()))
+        top1 = top1_accuracy(model, evaluation_set)
+        figures.update({
+            f"{quantization}_size_bytes": path.stat().st_size,
+            f"{quantization}_latency_ms_64_frames": _latency(model, 64),
+            f"{quantization}_eval_top1": top1,
+            f"{quantization}_top1_change": top1 - float_top1,
+        })
+        mlflow.log_artifact(str(path), "tflite")
+    return figures
+
+
 @step(
     experiment_tracker=EXPERIMENT_TRACKER,
     output_materializers={"tflite_model": TFLiteModelMaterializer},
@@ -48,12 +77,14 @@ def export_tflite(
     sign_classifier: keras.Model,
     evaluation_set: ShardSet,
     evaluation_metrics: dict[str, float],
+    sign_counts: pd.DataFrame,
     preprocess: PreprocessConfig,
     export: ExportConfig,
 ) -> Annotated[TFLiteModel, ArtifactConfig(name="tflite_model", artifact_type=ArtifactType.MODEL)]:
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as workdir:
-        model_dir = Path(workdir)
+        model_dir = Path(workdir) / "model"
+        model_dir.mkdir()
         tflite_path = convert_to_tflite(
             sign_classifier, preprocess.max_frames, model_dir / "model.tflite"
         )
@@ -64,24 +95,34 @@ def export_tflite(
             held_out + _edge_cases(rng), export.parity_tolerance,
         )
         runner = SignClassifier(tflite_path, list(index_to_sign()))
-        latency = {
-            f"tflite_latency_ms_{n}_frames": runner.latency_ms(
-                rng.random((n, ROWS_PER_FRAME, 3), dtype=np.float32)
-            )
-            for n in LATENCY_FRAMES
-        }
+        float_top1 = top1_accuracy(runner, evaluation_set)
         summary = {
             "tflite_size_bytes": tflite_path.stat().st_size,
             "tflite_parity_max_abs_diff": parity.max_abs_difference,
             "tflite_parity_sequences": parity.sequences,
-            **latency,
+            "tflite_eval_top1": float_top1,
+            **{f"tflite_latency_ms_{n}_frames": _latency(runner, n) for n in LATENCY_FRAMES},
+            **_measure_quantized(sign_classifier, preprocess, export, evaluation_set,
+                                 float_top1, Path(workdir)),
         }
         logger.info("TFLite: %s", summary)
         mlflow.log_metrics(summary)
 
-        package = TFLiteModel(tflite_path.read_bytes(), list(index_to_sign()), summary)
+        run = mlflow.get_run(mlflow.active_run().info.run_id)
+        params = run.data.params
+        trained = sign_counts.index[sign_counts["train"] > 0].tolist()
+        card = render_model_card(
+            export.registered_model_name,
+            {key: params[key] for key in CARD_DATA_KEYS if key in params},
+            evaluation_metrics, summary,
+            {k: v for k, v in params.items() if k.startswith(("network.", "training.",
+                                                              "preprocess.max_frames"))},
+            trained,
+        )
+        package = TFLiteModel(tflite_path.read_bytes(), list(index_to_sign()), summary, card)
         package.write(model_dir)
         mlflow.log_artifact(str(tflite_path), "tflite")
+        mlflow.log_text(card, "MODEL_CARD.md")
         zenml_version = get_step_context().model
         registry_version = register_tflite(
             model_dir,

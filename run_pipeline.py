@@ -26,16 +26,39 @@ DEFAULT_MODEL_NAME = "signbridge-asl"
 
 
 def train(args: argparse.Namespace) -> None:
-    """Run the training pipeline on the real ZenML stack; every run is tracked in MLflow."""
-    config = _existing(args.config)
+    """Run the training pipeline once per config, all runs in one MLflow experiment, tagged."""
+    configs = [_existing(path) for path in args.config or ["configs/train_sample.yaml"]]
     workspace.check_tracking_server()
     from stacks.local import ensure_local_stack
 
     ensure_local_stack()
+    from zenml.integrations.mlflow.flavors.mlflow_experiment_tracker_flavor import (
+        MLFlowExperimentTrackerSettings,
+    )
+
     from pipelines.training import training_pipeline
 
-    _run(training_pipeline.with_options(config_path=str(config)))
-    print(f"\nTraining finished. MLflow UI:  {workspace.mlflow_ui_command()}")
+    for config in configs:
+        tracking = MLFlowExperimentTrackerSettings(
+            experiment_name=args.experiment,
+            tags={"config": config.stem, "config_path": str(config), "git_commit": _git_commit()},
+        )
+        print(f"\n=== training with {config} (MLflow experiment '{args.experiment}') ===")
+        _run(training_pipeline.with_options(
+            config_path=str(config), settings={"experiment_tracker": tracking}))
+    print(f"\nTraining finished ({len(configs)} run(s)). MLflow UI:  "
+          f"{workspace.mlflow_ui_command()}")
+
+
+def _git_commit() -> str:
+    import subprocess
+
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=Path(__file__).parent)
+    dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True,
+                           cwd=Path(__file__).parent).stdout.strip()
+    commit = result.stdout.strip() or "unknown"
+    return f"{commit}-dirty" if dirty and commit != "unknown" else commit
 
 
 def deploy(args: argparse.Namespace) -> None:
@@ -180,8 +203,11 @@ def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     commands = cli.add_subparsers(dest="command", required=True)
 
-    train_cli = commands.add_parser("train", help="run the training pipeline")
-    train_cli.add_argument("--config", default="configs/train_sample.yaml")
+    train_cli = commands.add_parser("train", help="run the training pipeline (once per --config)")
+    train_cli.add_argument("--config", action="append", help="YAML config; repeat to compare "
+                           "several in one experiment (default: configs/train_sample.yaml)")
+    train_cli.add_argument("--experiment", default="signbridge-training",
+                           help="MLflow experiment the runs are grouped in")
     train_cli.set_defaults(handler=train)
 
     export_cli = commands.add_parser("export", help="write the registered model as TFLite")

@@ -7,7 +7,7 @@ import sys
 import mlflow
 import pytest
 
-from tests.conftest import SAMPLE_ROOT, parse_json_lines, run_cli
+from tests.conftest import SAMPLE_ROOT, parse_json_lines, run_cli, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -19,8 +19,10 @@ def mlflow_client(home):
 
 def test_run_is_tracked_in_mlflow(trained_home):
     client = mlflow_client(trained_home)
-    experiment = client.get_experiment_by_name("training_pipeline")
+    experiment = client.get_experiment_by_name("signbridge-training")
     (run,) = client.search_runs([experiment.experiment_id])
+    assert run.data.tags["config"] == "train_tiny" and run.data.tags["git_commit"]
+    assert len(run.data.tags["data_fingerprint"]) == 16
     params, metrics = run.data.params, run.data.metrics
     assert params["network.width"] == "32" and params["preprocess.max_frames"] == "16"
     assert int(params["sequences_loaded"]) == 125 and params["files_rejected"] == "0"
@@ -88,3 +90,18 @@ def test_predict_prints_top10_json_per_file(trained_home, tmp_path):
     assert result.returncode == 1
     assert "bad.parquet: not a readable parquet file" in parse_json_lines(result.stdout)[0]["error"]
     assert "Traceback" not in result.stderr
+
+
+def test_two_configs_compare_side_by_side_in_one_experiment(tmp_path):
+    other = write_config("configs/train_tiny.yaml", tmp_path / "tiny_narrow.yaml",
+                         network={"width": 16}, export={"quantized": []})
+    result = run_cli("train", "--config", "configs/train_tiny.yaml", "--config", str(other),
+                     "--experiment", "compare-widths", home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr[-4000:]
+    client = mlflow_client(tmp_path / "home")
+    experiment = client.get_experiment_by_name("compare-widths")
+    runs = client.search_runs([experiment.experiment_id])
+    assert sorted(r.data.tags["config"] for r in runs) == ["tiny_narrow", "train_tiny"]
+    assert len({r.data.tags["data_fingerprint"] for r in runs}) == 1  # same data
+    assert sorted(r.data.params["network.width"] for r in runs) == ["16", "32"]
+    assert all("eval_top1_accuracy" in r.data.metrics for r in runs)

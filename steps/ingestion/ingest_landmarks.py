@@ -74,6 +74,8 @@ def ingest_landmarks(
         **{f"{name}_sequences": part.sequences for name, part in splits.items()},
     }
     mlflow.log_params(summary)
+    mlflow.set_tag("data_fingerprint", hashlib.sha256("".join(everything.shards).encode())
+                   .hexdigest()[:16])
     mlflow.log_text(counts.to_csv(), "data/sign_counts.csv")
     mlflow.log_text(rejected.to_csv(index=False), "data/rejected_files.csv")
     log_metadata(metadata=summary, infer_model=True)

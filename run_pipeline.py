@@ -39,6 +39,8 @@ def train(args: argparse.Namespace) -> None:
     from pipelines.training import training_pipeline
 
     for config in configs:
+        if args.settings:
+            config = _with_settings(config, _existing(args.settings))
         tracking = MLFlowExperimentTrackerSettings(
             experiment_name=args.experiment,
             tags={"config": config.stem, "config_path": str(config), "git_commit": _git_commit()},
@@ -48,6 +50,23 @@ def train(args: argparse.Namespace) -> None:
             config_path=str(config), settings={"experiment_tracker": tracking}))
     print(f"\nTraining finished ({len(configs)} run(s)). MLflow UI:  "
           f"{workspace.mlflow_ui_command()}")
+
+
+def _with_settings(config: Path, settings: Path) -> Path:
+    """The config with a settings file's `settings:` and `steps:` merged in (a temp copy)."""
+    import tempfile
+
+    import yaml
+
+    merged = yaml.safe_load(config.read_text())
+    extra = yaml.safe_load(settings.read_text())
+    merged.setdefault("settings", {}).update(extra.get("settings", {}))
+    for step, options in extra.get("steps", {}).items():
+        merged.setdefault("steps", {}).setdefault(step, {}).setdefault("settings", {}).update(
+            options.get("settings", {}))
+    with tempfile.NamedTemporaryFile("w", suffix=f"-{config.stem}.yaml", delete=False) as handle:
+        yaml.safe_dump(merged, handle)
+    return Path(handle.name)
 
 
 def _git_commit() -> str:
@@ -208,6 +227,8 @@ def parser() -> argparse.ArgumentParser:
                            "several in one experiment (default: configs/train_sample.yaml)")
     train_cli.add_argument("--experiment", default="signbridge-training",
                            help="MLflow experiment the runs are grouped in")
+    train_cli.add_argument("--settings", default=None,
+                           help="extra ZenML settings (e.g. configs/cluster/settings.yaml)")
     train_cli.set_defaults(handler=train)
 
     export_cli = commands.add_parser("export", help="write the registered model as TFLite")

@@ -3,6 +3,7 @@
 import numpy as np
 
 from signbridge.config import AugmentConfig
+from signbridge.landmarks import ROWS_PER_FRAME, model_part_slices, part_rows
 
 
 def augment_sequence(frames: np.ndarray, config: AugmentConfig, rng: np.random.Generator):
@@ -22,7 +23,18 @@ def augment_sequence(frames: np.ndarray, config: AugmentConfig, rng: np.random.G
     kept = rng.random(len(frames)) >= config.frame_dropout
     if kept.any():
         frames = frames[kept]
+    for hand_rows in _hand_rows(frames.shape[1]):
+        if rng.random() < config.part_dropout:
+            frames[:, hand_rows] = np.nan  # as if MediaPipe had missed this hand throughout
     return frames.astype(np.float32)
+
+
+def _hand_rows(rows: int) -> list[np.ndarray | slice]:
+    """Where the hands are in raw 543-row frames or in the 65 cached model rows."""
+    if rows == ROWS_PER_FRAME:
+        return [part_rows("left_hand"), part_rows("right_hand")]
+    parts = model_part_slices()
+    return [parts["left_hand"], parts["right_hand"]]
 
 
 def augmented_copies(

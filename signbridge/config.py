@@ -38,6 +38,7 @@ class AugmentConfig(Settings):
     min_speed: float = 0.8
     max_speed: float = 1.25
     frame_dropout: float = 0.1
+    part_dropout: float = Field(0.0, description="Chance of hiding each hand for a whole copy.")
     seed: int = 0
 
 
@@ -56,9 +57,14 @@ class ModelConfig(Settings):
 
 
 class TrainConfig(Settings):
-    epochs: int = 60
-    batch_size: int = 32
+    epochs: int = Field(60, ge=1)
+    batch_size: int = Field(32, ge=1)
     learning_rate: float = 1e-3
+    optimizer: Literal["adam", "adamw"] = "adam"
+    weight_decay: float = Field(0.0, description="AdamW decoupled weight decay.")
+    schedule: Literal["constant", "cosine"] = "constant"
+    warmup_epochs: int = Field(0, description="Linear warm-up before the cosine decay.")
+    label_smoothing: float = 0.0
     patience: int = 10
     seed: int = 0
 

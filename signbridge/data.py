@@ -94,13 +94,15 @@ def landmarks_from_table(table: pa.Table, path: str | Path) -> np.ndarray:
     except (pa.ArrowException, TypeError, ValueError) as error:
         raise LandmarkFileError(path, f"unexpected column types ({error})") from error
 
-    expected_ranks = np.tile(FRAME_PART_RANKS, n_frames)
-    expected_indices = np.tile(FRAME_LANDMARK_INDEX, n_frames)
-    if not (np.array_equal(ranks, expected_ranks) and np.array_equal(indices, expected_indices)):
+    def canonical(ranks: np.ndarray, indices: np.ndarray) -> bool:
+        # Compared frame by frame through broadcasting, without tiling a full-length copy.
+        return bool((ranks.reshape(n_frames, ROWS_PER_FRAME) == FRAME_PART_RANKS).all()
+                    and (indices.reshape(n_frames, ROWS_PER_FRAME) == FRAME_LANDMARK_INDEX).all())
+
+    if not canonical(ranks, indices):
         order = np.lexsort((indices, ranks, frames))
         frames, ranks, indices, coords = frames[order], ranks[order], indices[order], coords[order]
-        if not (np.array_equal(ranks, expected_ranks)
-                and np.array_equal(indices, expected_indices)):
+        if not canonical(ranks, indices):
             raise LandmarkFileError(
                 path, f"frames do not each hold the {ROWS_PER_FRAME} landmarks "
                 "face 0-467, left_hand 0-20, pose 0-32, right_hand 0-20"

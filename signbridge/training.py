@@ -1,14 +1,17 @@
 """Fitting the classifier: Adam, cross-entropy, early stopping on held-out validation signers."""
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from signbridge.config import ModelConfig, TrainConfig
 from signbridge.feature_shards import FeatureShards
 from signbridge.features import FeatureSet
+from signbridge.landmarks import NUM_SIGNS
 from signbridge.model import build_classifier
 
 EpochCallback = Callable[[int, dict[str, float]], None]
@@ -21,6 +24,22 @@ class _EpochReporter(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.report(epoch, {name: float(value) for name, value in (logs or {}).items()})
+
+
+def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Adam or AdamW, at a constant rate or with linear warm-up then cosine decay."""
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = config.learning_rate
+    if config.schedule == "cosine":
+        warmup = config.warmup_epochs * steps_per_epoch
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.learning_rate * (0.01 if warmup else 1.0),
+            decay_steps=max(1, (config.epochs - config.warmup_epochs) * steps_per_epoch),
+            warmup_target=config.learning_rate if warmup else None,
+            warmup_steps=warmup,
+        )
+    if config.optimizer == "adamw":
+        return keras.optimizers.AdamW(learning_rate, weight_decay=config.weight_decay)
+    return keras.optimizers.Adam(learning_rate)
 
 
 @dataclass
@@ -41,10 +60,12 @@ def train_classifier(
     epoch with the lowest validation loss."""
     keras.utils.set_random_seed(train_config.seed)
     model = build_classifier(model_config, train.max_frames)
+    steps_per_epoch = max(1, math.ceil(train.sequences / train_config.batch_size))
     model.compile(
-        optimizer=keras.optimizers.Adam(train_config.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        optimizer=_optimizer(train_config, steps_per_epoch),
+        # One-hot targets, because only the categorical loss supports label smoothing.
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_config.label_smoothing),
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
     callbacks: list[keras.callbacks.Callback] = [
         keras.callbacks.EarlyStopping(
@@ -53,9 +74,11 @@ def train_classifier(
     ]
     if on_epoch_end:
         callbacks.append(_EpochReporter(on_epoch_end))
+    one_hot = lambda inputs, label: (inputs, tf.one_hot(label, NUM_SIGNS))  # noqa: E731
     history = model.fit(
-        train.tf_dataset(train_config.batch_size, train_config.seed),
-        validation_data=(tuple(validation.inputs()), validation.labels),
+        train.tf_dataset(train_config.batch_size, train_config.seed).map(one_hot),
+        validation_data=(tuple(validation.inputs()),
+                         keras.utils.to_categorical(validation.labels, NUM_SIGNS)),
         epochs=train_config.epochs,
         callbacks=callbacks,
         verbose=2,

@@ -1,0 +1,33 @@
+"""The cluster stack definitions validate offline, and broken ones are caught."""
+
+import yaml
+
+from signbridge.config import PROJECT_ROOT
+from stacks.cluster import validate
+
+STACK = PROJECT_ROOT / "configs/cluster/stack.yaml"
+SETTINGS = PROJECT_ROOT / "configs/cluster/settings.yaml"
+
+
+def test_cluster_stack_and_settings_validate():
+    assert validate(STACK, SETTINGS) == []
+    settings = yaml.safe_load(SETTINGS.read_text())
+    assert settings["steps"]["train_model"]["settings"]["resources"]["gpu_count"] == 1
+    requirements = (PROJECT_ROOT / settings["settings"]["docker"]["requirements"]).read_text()
+    assert "tensorflow==2.19.1" in requirements and "zenml==0.98.0" in requirements
+
+
+def test_broken_definitions_are_reported(tmp_path):
+    stack = yaml.safe_load(STACK.read_text())
+    stack["components"]["artifact_store"]["configuration"]["path"] = "not-a-bucket"
+    del stack["components"]["orchestrator"]
+    broken = tmp_path / "stack.yaml"
+    broken.write_text(yaml.safe_dump(stack))
+    settings = yaml.safe_load(SETTINGS.read_text())
+    settings["steps"]["train_model"]["settings"]["resources"]["gpu_count"] = "lots"
+    settings["settings"]["tpu"] = {}
+    broken_settings = tmp_path / "settings.yaml"
+    broken_settings.write_text(yaml.safe_dump(settings))
+    problems = "\n".join(validate(broken, broken_settings))
+    assert "artifact_store" in problems and "missing component: orchestrator" in problems
+    assert "resources" in problems and "unknown settings key 'tpu'" in problems

@@ -1,0 +1,40 @@
+"""The full-data recipe: its config is valid, its model is ~1-2 M parameters, its options train."""
+
+import numpy as np
+import yaml
+
+from signbridge.augment import augment_sequence
+from signbridge.config import AugmentConfig, ModelConfig, PreprocessConfig, TrainConfig
+from signbridge.landmarks import part_rows
+from signbridge.model import build_classifier
+from signbridge.training import _optimizer
+from tests.conftest import PROJECT_ROOT
+
+
+def test_full_config_validates_and_sizes_the_model():
+    parameters = yaml.safe_load((PROJECT_ROOT / "configs/train_full.yaml").read_text())["parameters"]
+    network = ModelConfig(**parameters["network"])
+    preprocess = PreprocessConfig(**parameters["preprocess"])
+    training = TrainConfig(**parameters["training"])
+    assert 1_000_000 <= build_classifier(network, preprocess.max_frames).count_params() <= 2_000_000
+    assert training.optimizer == "adamw" and training.schedule == "cosine"
+    assert training.label_smoothing > 0 and preprocess.augment.part_dropout > 0
+
+
+def test_warmup_then_cosine_schedule():
+    config = TrainConfig(learning_rate=1e-3, optimizer="adamw", weight_decay=0.05,
+                         schedule="cosine", warmup_epochs=2, epochs=10)
+    schedule = _optimizer(config, steps_per_epoch=10).learning_rate
+    rates = [float(_optimizer(config, 10)._learning_rate(step)) for step in (0, 10, 20, 60, 99)]
+    assert rates[0] < rates[1] < rates[2] and abs(rates[2] - 1e-3) < 1e-6  # warm-up
+    assert rates[2] > rates[3] > rates[4]  # then decay
+    assert schedule is not None
+
+
+def test_part_dropout_hides_whole_hands(sample_dataset):
+    frames = sample_dataset.sequence(0)
+    config = AugmentConfig(part_dropout=1.0, frame_dropout=0.0)
+    augmented = augment_sequence(frames, config, np.random.default_rng(0))
+    for hand in ("left_hand", "right_hand"):
+        assert np.isnan(augmented[:, part_rows(hand)]).all()
+    assert np.isfinite(augmented[:, 500]).all()  # the pose is still there

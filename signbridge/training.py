@@ -26,20 +26,26 @@ class _EpochReporter(keras.callbacks.Callback):
         self.report(epoch, {name: float(value) for name, value in (logs or {}).items()})
 
 
+def learning_rate(
+    config: TrainConfig, steps_per_epoch: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """A constant rate, or linear warm-up to `config.learning_rate` then cosine decay."""
+    if config.schedule != "cosine":
+        return config.learning_rate
+    warmup = config.warmup_epochs * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate * (0.01 if warmup else 1.0),
+        decay_steps=max(1, (config.epochs - config.warmup_epochs) * steps_per_epoch),
+        warmup_target=config.learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
 def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    """Adam or AdamW, at a constant rate or with linear warm-up then cosine decay."""
-    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = config.learning_rate
-    if config.schedule == "cosine":
-        warmup = config.warmup_epochs * steps_per_epoch
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=config.learning_rate * (0.01 if warmup else 1.0),
-            decay_steps=max(1, (config.epochs - config.warmup_epochs) * steps_per_epoch),
-            warmup_target=config.learning_rate if warmup else None,
-            warmup_steps=warmup,
-        )
+    rate = learning_rate(config, steps_per_epoch)
     if config.optimizer == "adamw":
-        return keras.optimizers.AdamW(learning_rate, weight_decay=config.weight_decay)
-    return keras.optimizers.Adam(learning_rate)
+        return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+    return keras.optimizers.Adam(rate)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from signbridge.augment import augment_sequence
 from signbridge.config import AugmentConfig, ModelConfig, PreprocessConfig, TrainConfig
 from signbridge.landmarks import part_rows
 from signbridge.model import build_classifier
-from signbridge.training import _optimizer
+from signbridge.training import learning_rate
 from tests.conftest import PROJECT_ROOT
 
 
@@ -24,11 +24,11 @@ def test_full_config_validates_and_sizes_the_model():
 def test_warmup_then_cosine_schedule():
     config = TrainConfig(learning_rate=1e-3, optimizer="adamw", weight_decay=0.05,
                          schedule="cosine", warmup_epochs=2, epochs=10)
-    schedule = _optimizer(config, steps_per_epoch=10).learning_rate
-    rates = [float(_optimizer(config, 10)._learning_rate(step)) for step in (0, 10, 20, 60, 99)]
+    schedule = learning_rate(config, steps_per_epoch=10)
+    rates = [float(schedule(step)) for step in (0, 10, 20, 60, 99)]
     assert rates[0] < rates[1] < rates[2] and abs(rates[2] - 1e-3) < 1e-6  # warm-up
     assert rates[2] > rates[3] > rates[4]  # then decay
-    assert schedule is not None
+    assert learning_rate(TrainConfig(learning_rate=5e-4), 10) == 5e-4  # constant by default
 
 
 def test_part_dropout_hides_whole_hands(sample_dataset):

@@ -41,9 +41,8 @@ class ShardSet:
 
     def restricted_to(self, participants: Iterable[str]) -> ShardSet:
         members = sorted(set(participants))
-        counts = participant_counts(self)
-        return ShardSet(self.cache_dir, self.shards, sum(counts.get(p, 0) for p in members),
-                        members)
+        count = int(sequence_table(self)["participant_id"].isin(members).sum())
+        return ShardSet(self.cache_dir, self.shards, count, members)
 
     def iter_with_paths(self) -> Iterator[tuple[Path, LandmarkDataset | None]]:
         """Each shard file with its sequences of the selected signers (None if it has none)."""
@@ -100,15 +99,6 @@ def shard_fingerprint(shard_set: ShardSet) -> str:
     for shard in shard_set.iter_shards():
         digest.update(dataset_fingerprint(shard).encode())
     return digest.hexdigest()[:16]
-
-
-def participant_counts(shard_set: ShardSet) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for path in shard_set.paths():
-        with np.load(path, allow_pickle=False) as data:
-            for participant in data["participant_ids"].tolist():
-                counts[participant] = counts.get(participant, 0) + 1
-    return counts
 
 
 def _shard_name(rows: pd.DataFrame) -> str:

@@ -42,9 +42,6 @@ class ClipLibrary:
         query = query.strip().lower()
         return [sign for sign in self.signs() if query in sign.lower()]
 
-    def has_examples(self, sign: str) -> bool:
-        return bool(self.videos.get(sign) or self.sequences.get(sign))
-
     def examples(self, sign: str) -> list[Path]:
         """Up to `examples_per_sign` playable clips (H.264 MP4) of `sign`; [] if there is no data."""
         if sign not in sign_to_index():

@@ -13,7 +13,6 @@ from signbridge.config import PROJECT_ROOT
 from signbridge.data import LandmarkDataset, load_sequences, read_index
 
 SAMPLE_ROOT = PROJECT_ROOT / "data" / "sample"
-SHARED_SAMPLE_ROOT = PROJECT_ROOT.parent / "shared" / "data" / "islr-sample"
 
 
 @pytest.fixture(scope="session")

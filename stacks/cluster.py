@@ -25,8 +25,6 @@ from signbridge import workspace
 from signbridge.config import PROJECT_ROOT
 from signbridge.errors import SignbridgeError
 
-workspace.configure_environment()
-
 
 def _flavors() -> dict[tuple[str, str], type]:
     from zenml.container_registries import DefaultContainerRegistryFlavor
@@ -135,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("--settings", type=Path,
                      default=PROJECT_ROOT / "configs/cluster/settings.yaml")
     args = cli.parse_args(argv)
+    workspace.configure_environment()
     if args.command == "validate":
         problems = validate(args.stack, args.settings)
         for problem in problems:

@@ -25,13 +25,18 @@ def sample_files() -> list[Path]:
     return sorted((SAMPLE_ROOT / "train_landmark_files").rglob("*.parquet"))
 
 
-def run_cli(*args: str, home: Path, timeout: int = 900,
-            env_overrides: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run `run_pipeline.py` in a fresh process against an isolated workspace."""
+def isolated_env(home: Path) -> dict[str, str]:
+    """This process's environment, pointed at `home` and at nothing else's stores."""
     env = {**os.environ, "SIGNBRIDGE_HOME": str(home)}
     env.pop("ZENML_CONFIG_PATH", None)
     env.pop("MLFLOW_TRACKING_URI", None)
-    env.update(env_overrides or {})
+    return env
+
+
+def run_cli(*args: str, home: Path, timeout: int = 900,
+            env_overrides: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `run_pipeline.py` in a fresh process against an isolated workspace."""
+    env = {**isolated_env(home), **(env_overrides or {})}
     return subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "run_pipeline.py"), *args],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout,

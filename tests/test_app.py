@@ -1,7 +1,6 @@
 """The served app, through its API (gradio_client) and a real browser (Playwright + Chromium)."""
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -14,7 +13,7 @@ from gradio_client import Client, handle_file
 from deployment import service
 from signbridge.config import PROJECT_ROOT
 from tests.clips import empty_scene_clip, not_a_video, person_clip
-from tests.conftest import free_port, run_cli, write_config
+from tests.conftest import free_port, isolated_env, run_cli, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -131,7 +130,7 @@ def test_upload_over_the_size_limit_is_refused_by_the_server(trained_home, tmp_p
     app = subprocess.Popen(
         [sys.executable, "-m", "deployment.app", "--model-dir", str(tmp_path / "model"),
          "--config", str(config), "--port", str(port)],
-        cwd=PROJECT_ROOT, env={**os.environ, "SIGNBRIDGE_HOME": str(tmp_path / "home")},
+        cwd=PROJECT_ROOT, env=isolated_env(tmp_path / "home"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/"

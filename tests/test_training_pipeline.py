@@ -7,7 +7,7 @@ import sys
 import mlflow
 import pytest
 
-from tests.conftest import SAMPLE_ROOT, parse_json_lines, run_cli, write_config
+from tests.conftest import SAMPLE_ROOT, isolated_env, parse_json_lines, run_cli, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +54,7 @@ def test_model_is_registered_in_mlflow_and_zenml(trained_home):
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-        env={**__import__("os").environ, "SIGNBRIDGE_HOME": str(trained_home)},
+        env=isolated_env(trained_home),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     zenml_version = json.loads(result.stdout.strip().splitlines()[-1])

@@ -39,31 +39,32 @@ def train(args: argparse.Namespace) -> None:
     from pipelines.training import training_pipeline
 
     for config in configs:
-        if args.settings:
-            config = _with_settings(config, _existing(args.settings))
         tracking = MLFlowExperimentTrackerSettings(
             experiment_name=args.experiment,
             tags={"config": config.stem, "config_path": str(config), "git_commit": _git_commit()},
         )
         print(f"\n=== training with {config} (MLflow experiment '{args.experiment}') ===")
-        _run(training_pipeline.with_options(
-            config_path=str(config), settings={"experiment_tracker": tracking}))
+        run_config = _with_settings(config, _existing(args.settings)) if args.settings else config
+        try:
+            _run(training_pipeline.with_options(
+                config_path=str(run_config), settings={"experiment_tracker": tracking}))
+        finally:
+            if run_config != config:
+                run_config.unlink(missing_ok=True)
     print(f"\nTraining finished ({len(configs)} run(s)). MLflow UI:  "
           f"{workspace.mlflow_ui_command()}")
 
 
 def _with_settings(config: Path, settings: Path) -> Path:
-    """The config with a settings file's `settings:` and `steps:` merged in (a temp copy)."""
+    """The config with a settings file merged in, as a temp copy (removed after the run)."""
     import tempfile
 
     import yaml
 
-    merged = yaml.safe_load(config.read_text())
-    extra = yaml.safe_load(settings.read_text())
-    merged.setdefault("settings", {}).update(extra.get("settings", {}))
-    for step, options in extra.get("steps", {}).items():
-        merged.setdefault("steps", {}).setdefault(step, {}).setdefault("settings", {}).update(
-            options.get("settings", {}))
+    from stacks.cluster import merge_settings
+
+    merged = merge_settings(yaml.safe_load(config.read_text()),
+                            yaml.safe_load(settings.read_text()))
     with tempfile.NamedTemporaryFile("w", suffix=f"-{config.stem}.yaml", delete=False) as handle:
         yaml.safe_dump(merged, handle)
     return Path(handle.name)

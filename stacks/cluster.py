@@ -106,6 +106,18 @@ def _validate_settings(where: str, settings: dict) -> list[str]:
     return problems
 
 
+def merge_settings(config: dict, extra: dict) -> dict:
+    """A pipeline config with the `settings:` and per-step `settings` of `extra` merged in."""
+    merged = {**config, "settings": {**config.get("settings", {}), **extra.get("settings", {})}}
+    steps = {name: dict(options) for name, options in config.get("steps", {}).items()}
+    for step, options in extra.get("steps", {}).items():
+        current = steps.setdefault(step, {})
+        current["settings"] = {**current.get("settings", {}), **options.get("settings", {})}
+    if steps:
+        merged["steps"] = steps
+    return merged
+
+
 def register(stack_file: Path) -> str:
     """Create the stack's components (reused if they exist) and the stack; returns its name."""
     from zenml.client import Client

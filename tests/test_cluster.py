@@ -3,7 +3,7 @@
 import yaml
 
 from signbridge.config import PROJECT_ROOT
-from stacks.cluster import validate
+from stacks.cluster import merge_settings, validate
 
 STACK = PROJECT_ROOT / "configs/cluster/stack.yaml"
 SETTINGS = PROJECT_ROOT / "configs/cluster/settings.yaml"
@@ -31,3 +31,12 @@ def test_broken_definitions_are_reported(tmp_path):
     problems = "\n".join(validate(broken, broken_settings))
     assert "artifact_store" in problems and "missing component: orchestrator" in problems
     assert "resources" in problems and "unknown settings key 'tpu'" in problems
+
+
+def test_cluster_settings_merge_into_a_training_config():
+    config = yaml.safe_load((PROJECT_ROOT / "configs/train_full.yaml").read_text())
+    merged = merge_settings(config, yaml.safe_load(SETTINGS.read_text()))
+    assert merged["parameters"] == config["parameters"] and merged["model"] == config["model"]
+    assert merged["steps"]["train_model"]["settings"]["resources"]["gpu_count"] == 1
+    assert merged["settings"]["docker"]["parent_image"].endswith("-gpu")
+    assert "steps" not in config  # the original is left alone

@@ -67,7 +67,8 @@ class PracticeApp:
         if not sign or not example:
             return gr.update()
         clips = self.library.examples(sign)
-        position = int(example.split()[-1]) - 1
+        number = example.split()[-1]
+        position = int(number) - 1 if number.isdigit() else -1
         return str(clips[position]) if 0 <= position < len(clips) else gr.update()
 
     def practise(self, sign: str | None):

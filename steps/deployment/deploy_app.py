@@ -17,6 +17,7 @@ logger = get_logger(__name__)
 def deploy_app(
     promotion_decision: dict, deploy: DeployConfig, config_path: str
 ) -> Annotated[dict, "app_service"]:
+    # `promotion_decision` is taken so this step runs after the promotion it must serve.
     production = find_version(deploy.model_name, PRODUCTION_ALIAS)
     current = service.status()
     if current.get("healthy") and current.get("model_version") == production.version:

@@ -29,7 +29,7 @@ def train(args: argparse.Namespace) -> None:
     """Run the training pipeline once per config, all runs in one MLflow experiment, tagged."""
     configs = [_existing(path) for path in args.config or ["configs/train_sample.yaml"]]
     workspace.check_tracking_server()
-    from stacks.local import ensure_local_stack
+    from mlops.stack import ensure_local_stack
 
     ensure_local_stack()
     from zenml.integrations.mlflow.flavors.mlflow_experiment_tracker_flavor import (
@@ -61,7 +61,7 @@ def _with_settings(config: Path, settings: Path) -> Path:
 
     import yaml
 
-    from stacks.cluster import merge_settings
+    from mlops.cluster import merge_settings
 
     merged = merge_settings(yaml.safe_load(config.read_text()),
                             yaml.safe_load(settings.read_text()))
@@ -85,7 +85,7 @@ def deploy(args: argparse.Namespace) -> None:
     """Run the deployment pipeline: promote if better, then (re)start the app on production."""
     config = _existing(args.config)
     workspace.check_tracking_server()
-    from stacks.local import ensure_local_stack
+    from mlops.stack import ensure_local_stack
 
     ensure_local_stack()
     from pipelines.deployment import deployment_pipeline
@@ -99,9 +99,9 @@ def deploy(args: argparse.Namespace) -> None:
 
 def serve(args: argparse.Namespace) -> None:
     """Start the app on the production model (newest if none is promoted yet)."""
-    from deployment import service
-    from signbridge.registry import find_version
-    from signbridge.serving import prepare_model
+    from mlops import service
+    from mlops.model_cache import prepare_model
+    from mlops.registry import find_version
 
     settings = _deploy_settings(args.config)
     version = find_version(settings.model_name)
@@ -111,13 +111,13 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def stop(args: argparse.Namespace) -> None:
-    from deployment import service
+    from mlops import service
 
     print("app stopped" if service.stop() else "app was not running")
 
 
 def status(args: argparse.Namespace) -> int:
-    from deployment import service
+    from mlops import service
 
     state = service.status()
     print(json.dumps(state, indent=1))
@@ -125,7 +125,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def _print_service() -> None:
-    from deployment import service
+    from mlops import service
 
     state = service.status()
     if state.get("healthy"):
@@ -145,7 +145,7 @@ def _deploy_settings(path: str):
 
 def export(args: argparse.Namespace) -> None:
     """Write the production (or newest) registered model as DIR/model.tflite + DIR/labels.json."""
-    from signbridge.registry import download_version, find_version
+    from mlops.registry import download_version, find_version
 
     version = find_version(args.model_name, args.alias)
     out = download_version(version, args.out)
@@ -160,7 +160,7 @@ def export(args: argparse.Namespace) -> None:
 
 def predict(args: argparse.Namespace) -> int:
     """Print the top-10 signs per file as JSON lines; exit 1 if any file could not be read."""
-    from signbridge.predict import load_classifier, predict_file
+    from signbridge.serving.predict import load_classifier, predict_file
 
     classifier = load_classifier(args.model, args.model_name)
     failures = 0
@@ -179,8 +179,8 @@ def synth(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from signbridge.config import PROJECT_ROOT
-    from signbridge.data import load_sequences, read_index
-    from signbridge.synth import generate
+    from signbridge.data.files import load_sequences, read_index
+    from signbridge.data.synth import generate
 
     source = load_sequences(read_index(PROJECT_ROOT / "data" / "sample")).dataset
     out = generate(source, args.sequences, Path(args.out), args.seed,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gradio_client import Client, handle_file
 
-from deployment import service
+from mlops import service
 from signbridge.config import PROJECT_ROOT
 from tests.clips import person_clip
 
@@ -40,7 +40,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         clip = person_clip(Path(folder) / "clip.mp4", seconds=1.0, fps=15, size=(320, 240))
         app = subprocess.Popen(
-            [sys.executable, "-m", "deployment.app", "--model-dir", str(args.model),
+            [sys.executable, "-m", "app.ui", "--model-dir", str(args.model),
              "--port", str(port)],
             cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}/"

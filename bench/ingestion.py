@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from signbridge.config import PROJECT_ROOT
-from signbridge.data import load_sequences, read_index
-from signbridge.synth import generate
+from signbridge.data.files import load_sequences, read_index
+from signbridge.data.synth import generate
 
 FULL_SET = 94_477
 BENCH_DIR = Path("/tmp/signbridge-bench")
@@ -53,8 +53,8 @@ def project_run(data: Path, files: int, workers: int) -> dict:
     code = f"""
 import json, resource, shutil, time
 from pathlib import Path
-from signbridge.data import read_index
-from signbridge.shards import build_shard_cache
+from signbridge.data.files import read_index
+from signbridge.data.shards import build_shard_cache
 cache = Path("{BENCH_DIR}/cache-{files}")
 shutil.rmtree(cache, ignore_errors=True)
 index = read_index("{data}").head({files})

@@ -22,11 +22,11 @@ from signbridge import workspace
 workspace.configure_environment()
 
 from signbridge.config import PROJECT_ROOT, ModelConfig, PreprocessConfig  # noqa: E402
-from signbridge.data import load_sequences, read_index  # noqa: E402
-from signbridge.export import check_parity, convert_to_tflite  # noqa: E402
-from signbridge.inference import SignClassifier  # noqa: E402
-from signbridge.landmarks import index_to_sign  # noqa: E402
-from signbridge.model import build_classifier  # noqa: E402
+from signbridge.data.files import load_sequences, read_index  # noqa: E402
+from signbridge.data.landmarks import index_to_sign  # noqa: E402
+from signbridge.model.export import check_parity, convert_to_tflite  # noqa: E402
+from signbridge.model.network import build_classifier  # noqa: E402
+from signbridge.serving.classifier import SignClassifier  # noqa: E402
 
 FRAME_COUNTS = (16, 64, 256, 600)
 

@@ -24,10 +24,10 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from signbridge.config import PROJECT_ROOT, ModelConfig, PreprocessConfig, TrainConfig  # noqa: E402
-from signbridge.data import read_index  # noqa: E402
-from signbridge.feature_shards import build_feature_shards  # noqa: E402
-from signbridge.model import build_classifier  # noqa: E402
-from signbridge.shards import build_shard_cache  # noqa: E402
+from signbridge.data.files import read_index  # noqa: E402
+from signbridge.data.shards import build_shard_cache  # noqa: E402
+from signbridge.model.features import build_feature_shards  # noqa: E402
+from signbridge.model.network import build_classifier  # noqa: E402
 
 
 def fit_rate(dataset, sequences: int, network: ModelConfig, max_frames: int, epochs: int):

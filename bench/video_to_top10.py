@@ -17,9 +17,9 @@ from signbridge import workspace
 
 workspace.configure_environment()
 
-from signbridge.practice import Recogniser  # noqa: E402
-from signbridge.predict import load_classifier  # noqa: E402
-from signbridge.video import VideoLimits, get_extractor  # noqa: E402
+from signbridge.serving.predict import load_classifier  # noqa: E402
+from signbridge.serving.recognition import Recogniser  # noqa: E402
+from signbridge.serving.video import VideoLimits, get_extractor  # noqa: E402
 from tests.clips import person_clip  # noqa: E402
 
 

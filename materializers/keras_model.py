@@ -10,7 +10,7 @@ from zenml.io import fileio
 from zenml.materializers.base_materializer import BaseMaterializer
 from zenml.metadata.metadata_types import MetadataType
 
-import signbridge.model  # noqa: F401  (registers the custom layers for loading)
+import signbridge.model.network  # noqa: F401  (registers the custom layers for loading)
 
 FILENAME = "model.keras"
 

@@ -10,8 +10,8 @@ from zenml.io import fileio
 from zenml.materializers.base_materializer import BaseMaterializer
 from zenml.metadata.metadata_types import MetadataType
 
-from signbridge.feature_shards import FeatureShards
-from signbridge.shards import ShardSet
+from signbridge.data.shards import ShardSet
+from signbridge.model.features import FeatureShards
 
 FILENAME = "reference.json"
 

@@ -10,8 +10,8 @@ from zenml.io import fileio
 from zenml.materializers.base_materializer import BaseMaterializer
 from zenml.metadata.metadata_types import MetadataType
 
-from signbridge.inference import read_labels
-from signbridge.package import LABELS_FILENAME, MODEL_CARD_FILENAME, MODEL_FILENAME, TFLiteModel
+from signbridge.serving.classifier import read_labels
+from signbridge.serving.package import LABELS_FILENAME, MODEL_CARD_FILENAME, MODEL_FILENAME, TFLiteModel
 
 METADATA_FILENAME = "metadata.json"
 

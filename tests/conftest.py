@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from signbridge.config import PROJECT_ROOT
-from signbridge.data import LandmarkDataset, load_sequences, read_index
+from signbridge.data.files import LandmarkDataset, load_sequences, read_index
 
 SAMPLE_ROOT = PROJECT_ROOT / "data" / "sample"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from signbridge.landmarks import FRAME_LANDMARK_INDEX, FRAME_TYPES, ROWS_PER_FRAME
+from signbridge.data.landmarks import FRAME_LANDMARK_INDEX, FRAME_TYPES, ROWS_PER_FRAME
 
 
 def landmark_frame(frames: np.ndarray, first_frame: int = 0, frame_dtype=np.int16) -> pd.DataFrame:

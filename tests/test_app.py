@@ -10,7 +10,7 @@ import time
 import pytest
 from gradio_client import Client, handle_file
 
-from deployment import service
+from mlops import service
 from signbridge.config import PROJECT_ROOT
 from tests.clips import empty_scene_clip, not_a_video, person_clip
 from tests.conftest import free_port, isolated_env, run_cli, write_config
@@ -128,7 +128,7 @@ def test_upload_over_the_size_limit_is_refused_by_the_server(trained_home, tmp_p
     big = person_clip(tmp_path / "big.mp4", seconds=1.0, fps=24, size=(1280, 720))
     assert big.stat().st_size > 50_000
     app = subprocess.Popen(
-        [sys.executable, "-m", "deployment.app", "--model-dir", str(tmp_path / "model"),
+        [sys.executable, "-m", "app.ui", "--model-dir", str(tmp_path / "model"),
          "--config", str(config), "--port", str(port)],
         cwd=PROJECT_ROOT, env=isolated_env(tmp_path / "home"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

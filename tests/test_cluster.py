@@ -2,8 +2,8 @@
 
 import yaml
 
+from mlops.cluster import merge_settings, validate
 from signbridge.config import PROJECT_ROOT
-from stacks.cluster import merge_settings, validate
 
 STACK = PROJECT_ROOT / "configs/cluster/stack.yaml"
 SETTINGS = PROJECT_ROOT / "configs/cluster/settings.yaml"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signbridge.data import (
+from signbridge.data.files import (
     dataset_fingerprint,
     load_sequences,
     read_index,

@@ -5,8 +5,8 @@ import pytest
 from ai_edge_litert.interpreter import Interpreter
 
 from signbridge.config import ModelConfig
-from signbridge.export import ParityError, check_parity, convert_to_tflite
-from signbridge.model import build_classifier
+from signbridge.model.export import ParityError, check_parity, convert_to_tflite
+from signbridge.model.network import build_classifier
 
 MAX_FRAMES = 16
 

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 
 from signbridge.config import ModelConfig
-from signbridge.model import build_classifier
+from signbridge.model.network import build_classifier
 
 SMALL = ModelConfig(width=32, num_blocks=1, num_heads=2, dropout=0.0)
 

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from signbridge.landmarks import (
+from signbridge.data.landmarks import (
     PART_START,
     POSE_UPPER_BODY,
     model_part_slices,
     part_rows,
     pose_mirror_permutation,
 )
-from signbridge.preprocessing import preprocess_sequences
+from signbridge.model.preprocessing import preprocess_sequences
 
 MAX_FRAMES = 32
 

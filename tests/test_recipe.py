@@ -3,11 +3,11 @@
 import numpy as np
 import yaml
 
-from signbridge.augment import augment_sequence
 from signbridge.config import AugmentConfig, ModelConfig, PreprocessConfig, TrainConfig
-from signbridge.landmarks import part_rows
-from signbridge.model import build_classifier
-from signbridge.training import learning_rate
+from signbridge.data.landmarks import part_rows
+from signbridge.model.augment import augment_sequence
+from signbridge.model.network import build_classifier
+from signbridge.model.training import learning_rate
 from tests.conftest import PROJECT_ROOT
 
 

@@ -7,10 +7,10 @@ import time
 import numpy as np
 import pytest
 
-from signbridge.data import read_landmark_file
+from signbridge.data.files import read_landmark_file
 from signbridge.errors import SignbridgeError
-from signbridge.promotion import exclusive
-from signbridge.tutorial import ClipLibrary
+from signbridge.model.promotion import exclusive
+from signbridge.tutor.examples import ClipLibrary
 from tests.conftest import free_port, parse_json_lines, run_cli
 from tests.parquet_files import landmark_frame, write
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from signbridge.config import PreprocessConfig
-from signbridge.data import read_index
-from signbridge.feature_shards import build_feature_shards
-from signbridge.landmarks import model_rows
-from signbridge.shards import build_shard_cache, sequence_table, shard_fingerprint
+from signbridge.data.files import read_index
+from signbridge.data.landmarks import model_rows
+from signbridge.data.shards import build_shard_cache, sequence_table, shard_fingerprint
+from signbridge.model.features import build_feature_shards
 from tests.conftest import SAMPLE_ROOT
 
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from signbridge.data import load_sequences, read_index
-from signbridge.synth import generate
+from signbridge.data.files import load_sequences, read_index
+from signbridge.data.synth import generate
 
 
 def test_synthetic_folder_has_the_competition_layout(tmp_path, sample_dataset):

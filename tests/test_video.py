@@ -4,11 +4,11 @@ import av
 import numpy as np
 import pytest
 
-from signbridge.data import read_landmark_file
+from signbridge.data.files import read_landmark_file
+from signbridge.data.landmarks import PART_START
 from signbridge.errors import SignbridgeError
-from signbridge.landmarks import PART_START
-from signbridge.render import BACKGROUND, render_clip
-from signbridge.video import VideoLimits, extract_landmarks, read_video
+from signbridge.serving.video import VideoLimits, extract_landmarks, read_video
+from signbridge.tutor.render import BACKGROUND, render_clip
 from tests.clips import empty_scene_clip, not_a_video, person_clip, truncated_video
 
 FACE = slice(PART_START["face"], PART_START["face"] + 468)

@@ -5,10 +5,10 @@ from typing import Annotated
 from zenml import step
 from zenml.logger import get_logger
 
-from deployment import service
+from mlops import service
+from mlops.model_cache import prepare_model
+from mlops.registry import PRODUCTION_ALIAS, find_version
 from signbridge.config import DeployConfig
-from signbridge.registry import PRODUCTION_ALIAS, find_version
-from signbridge.serving import prepare_model
 
 logger = get_logger(__name__)
 

@@ -10,10 +10,10 @@ from zenml.client import Client
 from zenml.enums import ModelStages
 from zenml.logger import get_logger
 
+from mlops.registry import PRODUCTION_ALIAS, set_alias
 from signbridge import workspace
-from signbridge.inference import SignClassifier
-from signbridge.promotion import decide, exclusive
-from signbridge.registry import PRODUCTION_ALIAS, set_alias
+from signbridge.model.promotion import decide, exclusive
+from signbridge.serving.classifier import SignClassifier
 from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)

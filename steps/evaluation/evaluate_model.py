@@ -9,9 +9,9 @@ from PIL import Image
 from zenml import log_metadata, step
 from zenml.logger import get_logger
 
-from signbridge.evaluation import evaluate_predictions
-from signbridge.feature_shards import FeatureShards
-from signbridge.plots import confusion_matrix
+from signbridge.model.evaluation import evaluate_predictions
+from signbridge.model.features import FeatureShards
+from signbridge.model.plots import confusion_matrix
 from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)

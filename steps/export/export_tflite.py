@@ -14,15 +14,15 @@ from zenml.enums import ArtifactType
 from zenml.logger import get_logger
 
 from materializers import TFLiteModelMaterializer
+from mlops.registry import register_tflite
 from signbridge.config import ExportConfig, PreprocessConfig
-from signbridge.export import check_parity, convert_to_tflite
-from signbridge.inference import SignClassifier
-from signbridge.landmarks import ROWS_PER_FRAME, expand_model_rows, index_to_sign
-from signbridge.model_card import render_model_card
-from signbridge.package import TFLiteModel
-from signbridge.promotion import top1_accuracy
-from signbridge.registry import register_tflite
-from signbridge.shards import ShardSet, shard_fingerprint
+from signbridge.data.landmarks import ROWS_PER_FRAME, expand_model_rows, index_to_sign
+from signbridge.data.shards import ShardSet, shard_fingerprint
+from signbridge.model.card import render_model_card
+from signbridge.model.export import check_parity, convert_to_tflite
+from signbridge.model.promotion import top1_accuracy
+from signbridge.serving.classifier import SignClassifier
+from signbridge.serving.package import TFLiteModel
 from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)

@@ -12,9 +12,9 @@ from zenml.logger import get_logger
 from materializers import ShardSetMaterializer
 from signbridge import workspace
 from signbridge.config import DataConfig, SplitConfig
-from signbridge.data import read_index, split_signers
-from signbridge.landmarks import index_to_sign
-from signbridge.shards import ShardSet, build_shard_cache, sequence_table, shard_fingerprint
+from signbridge.data.files import read_index, split_signers
+from signbridge.data.landmarks import index_to_sign
+from signbridge.data.shards import ShardSet, build_shard_cache, sequence_table, shard_fingerprint
 from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)

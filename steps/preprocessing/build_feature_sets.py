@@ -9,8 +9,8 @@ from zenml.logger import get_logger
 from materializers import FeatureShardsMaterializer
 from signbridge import workspace
 from signbridge.config import PreprocessConfig
-from signbridge.feature_shards import FeatureShards, build_feature_shards
-from signbridge.shards import ShardSet
+from signbridge.data.shards import ShardSet
+from signbridge.model.features import FeatureShards, build_feature_shards
 
 logger = get_logger(__name__)
 

@@ -10,9 +10,9 @@ from zenml.enums import ArtifactType
 
 from materializers import KerasModelMaterializer
 from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
-from signbridge.feature_shards import FeatureShards
-from signbridge.plots import training_curves
-from signbridge.training import train_classifier
+from signbridge.model.features import FeatureShards
+from signbridge.model.plots import training_curves
+from signbridge.model.training import train_classifier
 from steps.tracking import EXPERIMENT_TRACKER
 
 

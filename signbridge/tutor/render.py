@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from signbridge.landmarks import PART_START
+from signbridge.data.landmarks import PART_START
 
 # Bones of the 21-point MediaPipe hand: wrist to each finger, then along the finger.
 HAND_BONES: tuple[tuple[int, int], ...] = (

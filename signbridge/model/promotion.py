@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from signbridge.inference import SignClassifier
-from signbridge.landmarks import expand_model_rows
-from signbridge.shards import ShardSet, shard_fingerprint
+from signbridge.data.landmarks import expand_model_rows
+from signbridge.data.shards import ShardSet, shard_fingerprint
+from signbridge.serving.classifier import SignClassifier
 
 
 @dataclass

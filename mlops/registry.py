@@ -8,10 +8,10 @@ from pathlib import Path
 
 from signbridge import workspace
 from signbridge.errors import SignbridgeError
-from signbridge.package import LABELS_FILENAME, MODEL_CARD_FILENAME, MODEL_FILENAME
+from signbridge.serving.package import LABELS_FILENAME, MODEL_CARD_FILENAME, MODEL_FILENAME
 
 PRODUCTION_ALIAS = "production"
-PYFUNC_SOURCE = Path(__file__).with_name("mlflow_pyfunc.py")
+PYFUNC_SOURCE = Path(__file__).resolve().parents[1] / "signbridge" / "serving" / "mlflow_pyfunc.py"
 PYFUNC_REQUIREMENTS = ["numpy==1.26.4", "ai-edge-litert==2.3.0"]
 
 

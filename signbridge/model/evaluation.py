@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from signbridge.landmarks import index_to_sign
+from signbridge.data.landmarks import index_to_sign
 
 TOP_K = (1, 5, 10)
 

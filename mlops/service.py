@@ -87,7 +87,7 @@ def start(
     workspace.service_dir().mkdir(parents=True, exist_ok=True)
     log = log_file().open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "deployment.app", "--model-dir", str(model_dir),
+        [sys.executable, "-m", "app.ui", "--model-dir", str(model_dir),
          "--config", str(config), "--host", host, "--port", str(port)],
         cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,

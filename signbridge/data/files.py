@@ -12,8 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from signbridge.errors import LandmarkFileError, SignbridgeError
-from signbridge.landmarks import (
+from signbridge.data.landmarks import (
     COORDINATES,
     FRAME_LANDMARK_INDEX,
     FRAME_TYPES,
@@ -21,6 +20,7 @@ from signbridge.landmarks import (
     ROWS_PER_FRAME,
     sign_to_index,
 )
+from signbridge.errors import LandmarkFileError, SignbridgeError
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +293,7 @@ def dataset_fingerprint(dataset: LandmarkDataset) -> str:
 
 def sign_counts(splits: dict[str, LandmarkDataset]) -> pd.DataFrame:
     """Sequences per sign (rows) and split (columns)."""
-    from signbridge.landmarks import index_to_sign
+    from signbridge.data.landmarks import index_to_sign
 
     signs = index_to_sign()
     counts = {

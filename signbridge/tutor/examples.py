@@ -10,9 +10,9 @@ import re
 import threading
 from pathlib import Path
 
-from signbridge.data import read_index, read_landmark_file
+from signbridge.data.files import read_index, read_landmark_file
+from signbridge.data.landmarks import index_to_sign, sign_to_index
 from signbridge.errors import SignbridgeError
-from signbridge.landmarks import index_to_sign, sign_to_index
 
 # `<sign_ord>_<sign>_<n>.mp4`, as ISLR demo folders name their clips.
 VIDEO_NAME = re.compile(r"^(?P<ord>\d+)_(?P<sign>.+)_(?P<n>\d+)\.mp4$", re.IGNORECASE)
@@ -52,7 +52,7 @@ class ClipLibrary:
                 for n, path in enumerate(self.sequences.get(sign, [])[: self.examples_per_sign])]
 
     def _rendered(self, sign: str, n: int, sequence_path: str) -> Path:
-        from signbridge.render import render_clip
+        from signbridge.tutor.render import render_clip
 
         clip = self.cache_dir / f"{sign_to_index()[sign]:03d}_{n}.mp4"
         with self._render_lock:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signbridge.data import read_landmark_file
-from signbridge.inference import SignClassifier
+from signbridge.data.files import read_landmark_file
+from signbridge.serving.classifier import SignClassifier
 
 TOP_K = 10
 
@@ -14,8 +14,8 @@ def load_classifier(model_dir: str | None, model_name: str) -> SignClassifier:
     """The model in `model_dir`, or the registry's production (else newest) version, cached."""
     if model_dir:
         return SignClassifier.from_directory(model_dir)
-    from signbridge.registry import find_version
-    from signbridge.serving import prepare_model
+    from mlops.model_cache import prepare_model
+    from mlops.registry import find_version
 
     return SignClassifier.from_directory(prepare_model(find_version(model_name)))
 
@@ -26,8 +26,8 @@ def predict_file(classifier: SignClassifier, path: str | Path) -> list[dict[str,
     if path.suffix.lower() == ".parquet":
         top_signs = classifier.top_signs(read_landmark_file(path), TOP_K)
     else:
-        from signbridge.practice import Recogniser
-        from signbridge.video import VideoLimits
+        from signbridge.serving.recognition import Recogniser
+        from signbridge.serving.video import VideoLimits
 
         top_signs = Recogniser(classifier, VideoLimits()).recognise(path).top_signs
     return [{"sign": sign, "probability": round(probability, 6)} for sign, probability in top_signs]

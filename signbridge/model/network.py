@@ -4,8 +4,8 @@ import keras
 from keras import layers, ops
 
 from signbridge.config import ModelConfig
-from signbridge.landmarks import MODEL_POINTS, NUM_SIGNS, model_part_slices
-from signbridge.preprocessing import FEATURE_CHANNELS
+from signbridge.data.landmarks import MODEL_POINTS, NUM_SIGNS, model_part_slices
+from signbridge.model.preprocessing import FEATURE_CHANNELS
 
 
 @keras.saving.register_keras_serializable(package="signbridge")

@@ -1,8 +1,8 @@
 """The cluster path: validate (offline) and register a Kubernetes + S3 + remote-MLflow stack.
 
-    python -m stacks.cluster validate [--stack configs/cluster/stack.yaml]
+    python -m mlops.cluster validate [--stack configs/cluster/stack.yaml]
                                       [--settings configs/cluster/settings.yaml]
-    python -m stacks.cluster register [--stack configs/cluster/stack.yaml]
+    python -m mlops.cluster register [--stack configs/cluster/stack.yaml]
 
 `validate` checks every component configuration against its ZenML flavor's schema and the step
 settings (Docker image and requirements, resources, Kubernetes pod settings) against ZenML's

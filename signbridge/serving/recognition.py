@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from signbridge.inference import SignClassifier
-from signbridge.video import VideoLimits, extract_landmarks
+from signbridge.serving.classifier import SignClassifier
+from signbridge.serving.video import VideoLimits, extract_landmarks
 
 TOP_K = 10
 
@@ -39,7 +39,7 @@ class Recogniser:
         timings = {**result.timings, "model": time.perf_counter() - start}
         overlay = None
         if overlay_path is not None:
-            from signbridge.render import overlay_clip
+            from signbridge.tutor.render import overlay_clip
 
             overlay = overlay_clip(result.video, result.landmarks, overlay_path)
         return Recognition(top_signs, len(result.landmarks), result.frames_with_hands, timings,

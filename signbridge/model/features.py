@@ -15,15 +15,29 @@ from pathlib import Path
 
 import numpy as np
 
-from signbridge.augment import augmented_copies
 from signbridge.config import PreprocessConfig
-from signbridge.features import FeatureSet
-from signbridge.landmarks import MODEL_POINTS
-from signbridge.preprocessing import FEATURE_CHANNELS, preprocess_sequences
-from signbridge.shards import ShardSet
+from signbridge.data.landmarks import MODEL_POINTS
+from signbridge.data.shards import ShardSet
+from signbridge.model.augment import augmented_copies
+from signbridge.model.preprocessing import FEATURE_CHANNELS, preprocess_sequences
 
 FEATURE_FORMAT = 1
 SHUFFLE_BUFFER = 4096
+
+
+@dataclass
+class FeatureSet:
+    """Preprocessed, fixed-length features ready for the classifier, in memory."""
+
+    features: np.ndarray  # float32 [N, T, 65, 4]
+    masks: np.ndarray  # float32 [N, T]
+    labels: np.ndarray  # int64 [N]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def inputs(self) -> list[np.ndarray]:
+        return [self.features, self.masks]
 
 
 @dataclass

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from signbridge.data import LandmarkDataset, Rejection, dataset_fingerprint, read_landmark_file
+from signbridge.data.files import LandmarkDataset, Rejection, dataset_fingerprint, read_landmark_file
+from signbridge.data.landmarks import model_rows, sign_to_index
 from signbridge.errors import LandmarkFileError, SignbridgeError
-from signbridge.landmarks import model_rows, sign_to_index
 
 SHARD_FORMAT = 1
 

@@ -9,10 +9,9 @@ import numpy as np
 import tensorflow as tf
 
 from signbridge.config import ModelConfig, TrainConfig
-from signbridge.feature_shards import FeatureShards
-from signbridge.features import FeatureSet
-from signbridge.landmarks import NUM_SIGNS
-from signbridge.model import build_classifier
+from signbridge.data.landmarks import NUM_SIGNS
+from signbridge.model.features import FeatureSet, FeatureShards
+from signbridge.model.network import build_classifier
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from signbridge.config import AugmentConfig
-from signbridge.landmarks import ROWS_PER_FRAME, model_part_slices, part_rows
+from signbridge.data.landmarks import ROWS_PER_FRAME, model_part_slices, part_rows
 
 
 def augment_sequence(frames: np.ndarray, config: AugmentConfig, rng: np.random.Generator):

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from signbridge.landmarks import (
+from signbridge.data.landmarks import (
     MODEL_POINTS,
     ROWS_PER_FRAME,
     model_part_slices,

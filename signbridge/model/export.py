@@ -8,10 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from signbridge.data.landmarks import ROWS_PER_FRAME, index_to_sign
 from signbridge.errors import SignbridgeError
-from signbridge.inference import INPUT_NAME, OUTPUT_NAME, SIGNATURE, SignClassifier
-from signbridge.landmarks import ROWS_PER_FRAME, index_to_sign
-from signbridge.preprocessing import LandmarkPreprocessing
+from signbridge.model.preprocessing import LandmarkPreprocessing
+from signbridge.serving.classifier import INPUT_NAME, OUTPUT_NAME, SIGNATURE, SignClassifier
 
 
 class ParityError(SignbridgeError):

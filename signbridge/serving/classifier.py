@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from signbridge.data.landmarks import NUM_SIGNS, ROWS_PER_FRAME
 from signbridge.errors import SignbridgeError
-from signbridge.landmarks import NUM_SIGNS, ROWS_PER_FRAME
 
 SIGNATURE = "serving_default"
 INPUT_NAME = "inputs"

@@ -1,8 +1,9 @@
 """The Gradio practice app: a Learn tab (browse signs, watch examples) and a Practice tab.
 
-    python -m deployment.app --model-dir DIR [--config configs/deploy.yaml] [--host] [--port]
+    python -m app.ui --model-dir DIR [--config configs/deploy.yaml] [--host] [--port]
 
-Callbacks stay thin: recognition lives in `signbridge.practice`, clips in `signbridge.tutorial`.
+Callbacks stay thin: recognition lives in `signbridge.serving.recognition`, clips in
+`signbridge.tutor.examples`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import yaml  # noqa: E402
 
 from signbridge.config import AppConfig, DeployConfig  # noqa: E402
 from signbridge.errors import SignbridgeError  # noqa: E402
-from signbridge.inference import SignClassifier  # noqa: E402
-from signbridge.practice import Recogniser, verdict  # noqa: E402
-from signbridge.tutorial import ClipLibrary  # noqa: E402
-from signbridge.video import VideoLimits  # noqa: E402
+from signbridge.serving.classifier import SignClassifier  # noqa: E402
+from signbridge.serving.recognition import Recogniser, verdict  # noqa: E402
+from signbridge.serving.video import VideoLimits  # noqa: E402
+from signbridge.tutor.examples import ClipLibrary  # noqa: E402
 
 logger = logging.getLogger("signbridge.app")
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from mlops.registry import RegisteredVersion, download_version
 from signbridge import workspace
-from signbridge.registry import RegisteredVersion, download_version
 
 
 def prepare_model(version: RegisteredVersion) -> Path:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from signbridge.inference import write_labels
+from signbridge.serving.classifier import write_labels
 
 MODEL_FILENAME = "model.tflite"
 LABELS_FILENAME = "labels.json"

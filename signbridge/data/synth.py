@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from signbridge.data import LandmarkDataset
-from signbridge.landmarks import FRAME_LANDMARK_INDEX, FRAME_TYPES, ROWS_PER_FRAME, index_to_sign
+from signbridge.data.files import LandmarkDataset
+from signbridge.data.landmarks import FRAME_LANDMARK_INDEX, FRAME_TYPES, ROWS_PER_FRAME, index_to_sign
 
 SIGNERS = 21
 MARKER = """# SYNTHETIC DATA — for scale tests and benchmarks only

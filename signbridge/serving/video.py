@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from signbridge.data.landmarks import PART_SIZES, PART_START, ROWS_PER_FRAME
 from signbridge.errors import SignbridgeError
-from signbridge.landmarks import PART_SIZES, PART_START, ROWS_PER_FRAME
 
 DURATION_SLACK_S = 0.5  # containers round durations; do not reject a 10.2-s clip at 10 s
 

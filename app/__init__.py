@@ -1,0 +1,1 @@
+"""The Gradio practice app and the HTTP API, mounted on the ZenML deployment's server."""

@@ -1,1 +1,0 @@
-"""The Gradio practice app and its background-service lifecycle."""

@@ -1,0 +1,1 @@
+"""ZenML and MLflow glue: the local stack, the model registry, the deployed service."""

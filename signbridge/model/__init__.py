@@ -1,0 +1,1 @@
+"""Model: preprocessing layer, network, training, evaluation and TFLite export (TensorFlow)."""

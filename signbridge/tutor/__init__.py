@@ -1,0 +1,1 @@
+"""Tutor: example clips, readable sign names, feedback against reference performances."""

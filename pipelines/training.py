@@ -10,7 +10,13 @@ from signbridge.config import (
     SplitConfig,
     TrainConfig,
 )
-from steps import build_feature_sets, evaluate_model, export_tflite, ingest_landmarks, train_model
+from steps import (
+    evaluate_model,
+    export_tflite,
+    ingest_landmarks,
+    preprocess_landmarks,
+    train_model,
+)
 
 
 @pipeline(enable_cache=False)
@@ -23,12 +29,10 @@ def training_pipeline(
     export: ExportConfig,
 ) -> None:
     train_set, validation_set, evaluation_set, sign_counts, _ = ingest_landmarks(data, split)
-    train_features, validation_features, evaluation_features = build_feature_sets(
-        train_set, validation_set, evaluation_set, preprocess
+    validation_features, evaluation_features = preprocess_landmarks(
+        validation_set, evaluation_set, preprocess
     )
-    sign_classifier, _ = train_model(
-        train_features, validation_features, preprocess, network, training
-    )
+    sign_classifier, _ = train_model(train_set, validation_features, preprocess, network, training)
     evaluation_metrics, _, _ = evaluate_model(sign_classifier, evaluation_features)
     export_tflite(
         sign_classifier, evaluation_set, evaluation_metrics, sign_counts, preprocess, export

@@ -31,20 +31,31 @@ class SplitConfig(Settings):
 
 
 class AugmentConfig(Settings):
-    copies: int = Field(4, description="Extra augmented copies of each training sequence.")
+    """Random variations drawn afresh for every training sequence in every epoch (tf.data)."""
+
+    enabled: bool = True
     scale: float = 0.1
     rotate_degrees: float = 10.0
     shift: float = 0.05
+    aspect: float = Field(0.1, description="Stretch y against x by up to this fraction.")
     min_speed: float = 0.8
     max_speed: float = 1.25
     frame_dropout: float = 0.1
-    part_dropout: float = Field(0.0, description="Chance of hiding each hand for a whole copy.")
-    seed: int = 0
+    part_dropout: float = Field(0.0, description="Chance of hiding each hand for a whole sequence.")
 
 
 class PreprocessConfig(Settings):
     max_frames: int = 32
+    anchor: Literal["points", "shoulders"] = Field(
+        "points", description="Centre and scale on all detected points, or on the shoulders.")
+    correct_aspect: bool = Field(
+        False, description="Undo the camera's aspect ratio from the face's proportions.")
     augment: AugmentConfig = AugmentConfig()
+
+    def layer_settings(self) -> dict[str, object]:
+        """What the preprocessing layer (and so the exported model) depends on."""
+        return {"max_frames": self.max_frames, "anchor": self.anchor,
+                "correct_aspect": self.correct_aspect}
 
 
 class ModelConfig(Settings):

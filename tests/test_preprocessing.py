@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from signbridge.config import PreprocessConfig
 from signbridge.data.landmarks import (
     PART_START,
     POSE_UPPER_BODY,
@@ -13,6 +14,7 @@ from signbridge.data.landmarks import (
 from signbridge.model.preprocessing import preprocess_sequences
 
 MAX_FRAMES = 32
+CONFIG = PreprocessConfig(max_frames=MAX_FRAMES)
 
 
 def mirror(frames: np.ndarray) -> np.ndarray:
@@ -30,8 +32,8 @@ def test_mirrored_signing_gives_the_same_features(sample_dataset):
     for i in range(0, len(sample_dataset), 25):
         frames = sample_dataset.sequence(i)
         (original, mask), (flipped, flipped_mask) = (
-            preprocess_sequences([frames], MAX_FRAMES),
-            preprocess_sequences([mirror(frames)], MAX_FRAMES),
+            preprocess_sequences([frames], CONFIG),
+            preprocess_sequences([mirror(frames)], CONFIG),
         )
         np.testing.assert_allclose(original, flipped, atol=1e-5)
         np.testing.assert_array_equal(mask, flipped_mask)
@@ -40,7 +42,7 @@ def test_mirrored_signing_gives_the_same_features(sample_dataset):
 def test_dominant_hand_always_lands_in_the_right_hand_slot(sample_dataset):
     hands = model_part_slices()
     features, _ = preprocess_sequences(
-        [sample_dataset.sequence(i) for i in range(20)], MAX_FRAMES
+        [sample_dataset.sequence(i) for i in range(20)], CONFIG
     )
     for feature, sequence in zip(features, (sample_dataset.sequence(i) for i in range(20)),
                                  strict=True):
@@ -55,10 +57,10 @@ def test_dominant_hand_always_lands_in_the_right_hand_slot(sample_dataset):
 @pytest.mark.parametrize("frames", [1, 2, 31, 32, 33, 600])
 def test_any_length_gives_fixed_shape_and_mask(frames):
     sequence = np.random.default_rng(frames).random((frames, 543, 3), dtype=np.float32)
-    features, masks = preprocess_sequences([sequence], MAX_FRAMES)
+    features, masks = preprocess_sequences([sequence], CONFIG)
     assert features.shape == (1, MAX_FRAMES, 65, 4)
     assert np.isfinite(features).all()
-    assert masks[0].sum() == min(frames, MAX_FRAMES)
+    assert masks[0].sum() == min(frames, CONFIG)
     assert (features[0][masks[0] == 0] == 0).all()
 
 
@@ -66,17 +68,17 @@ def test_nan_only_parts_become_zero_not_nan(sample_dataset):
     sequence = sample_dataset.sequence(0).copy()
     sequence[:, part_rows("left_hand")] = np.nan
     sequence[:, part_rows("right_hand")] = np.nan
-    features, masks = preprocess_sequences([sequence], MAX_FRAMES)
+    features, masks = preprocess_sequences([sequence], CONFIG)
     hands = model_part_slices()
     assert np.isfinite(features).all()
-    assert masks[0].sum() == min(len(sequence), MAX_FRAMES)  # no hands anywhere: keep every frame
+    assert masks[0].sum() == min(len(sequence), CONFIG)  # no hands anywhere: keep every frame
     assert not features[0][:, hands["left_hand"]].any()
     assert not features[0][:, hands["right_hand"]].any()
     assert features[0][:, hands["pose"]].any()
 
 
 def test_all_nan_sequence_is_finite():
-    features, masks = preprocess_sequences([np.full((5, 543, 3), np.nan, np.float32)], MAX_FRAMES)
+    features, masks = preprocess_sequences([np.full((5, 543, 3), np.nan, np.float32)], CONFIG)
     assert np.isfinite(features).all() and masks[0].sum() == 5 and not features.any()
 
 
@@ -85,7 +87,7 @@ def test_normalisation_removes_position_and_scale(sample_dataset):
     moved = sequence.copy()
     moved[..., :2] = moved[..., :2] * 0.5 + 0.2
     (original, _), (shifted, _) = (
-        preprocess_sequences([sequence], MAX_FRAMES),
-        preprocess_sequences([moved], MAX_FRAMES),
+        preprocess_sequences([sequence], CONFIG),
+        preprocess_sequences([moved], CONFIG),
     )
     np.testing.assert_allclose(original, shifted, atol=1e-4)

@@ -9,7 +9,7 @@ from signbridge.config import PreprocessConfig
 from signbridge.data.files import read_index
 from signbridge.data.landmarks import model_rows
 from signbridge.data.shards import build_shard_cache, sequence_table, shard_fingerprint
-from signbridge.model.features import build_feature_shards
+from signbridge.model.features import build_feature_shards, training_dataset
 from tests.conftest import SAMPLE_ROOT
 
 
@@ -57,12 +57,28 @@ def test_signer_restriction_and_streamed_features(tmp_path):
     table = sequence_table(two)
     assert set(table["participant_id"]) == {"2044", "4718"} and two.sequences == len(table)
     config = PreprocessConfig(max_frames=16)
-    features = build_feature_shards(two, config, augment=True, cache_dir=tmp_path / "features")
-    assert features.sequences == two.sequences * (config.augment.copies + 1)
-    batches = list(features.tf_dataset(batch_size=8, seed=0))
-    labels = np.concatenate([label.numpy() for _, label in batches])
-    assert len(labels) == features.sequences
-    assert sorted(labels) == sorted(features.load().labels)
-    first = batches[0][0]
-    assert first[0].shape[1:] == (16, 65, 4) and first[1].shape[1:] == (16,)
+    features = build_feature_shards(two, config, cache_dir=tmp_path / "features")
+    assert features.sequences == two.sequences
+    assert sorted(features.load().labels) == sorted(table["label"])
     assert pd.Series(os.listdir(tmp_path / "features")).str.endswith(".npz").all()
+    # Changing only the augmentation reuses the cache: held-out features do not depend on it.
+    other = config.model_copy(update={"augment": config.augment.model_copy(update={"scale": 0.5})})
+    assert build_feature_shards(two, other, cache_dir=tmp_path / "features").shards == features.shards
+
+
+def test_training_batches_are_augmented_afresh_every_epoch(tmp_path):
+    shards, _ = build_shard_cache(read_index(SAMPLE_ROOT), tmp_path / "raw", shard_size=32)
+    one = shards.restricted_to(["2044"])
+    dataset = training_dataset(one, PreprocessConfig(max_frames=16), batch_size=64, seed=0)
+    epochs = [list(dataset) for _ in range(2)]
+    for batches in epochs:
+        labels = np.concatenate([label.numpy() for _, label in batches])
+        assert sorted(labels) == sorted(sequence_table(one)["label"])  # each sequence once
+        (features, masks), _ = batches[0]
+        assert features.shape[1:] == (16, 65, 4) and masks.shape[1:] == (16,)
+    first, second = (np.sort(batches[0][0][0].numpy().ravel()) for batches in epochs)
+    assert not np.allclose(first, second)  # new variations, not stored copies
+    plain = training_dataset(one, PreprocessConfig(max_frames=16, augment={"enabled": False}),
+                             batch_size=64, seed=0)
+    once, again = (np.sort(next(iter(plain))[0][0].numpy().ravel()) for _ in range(2))
+    np.testing.assert_allclose(once, again)  # without augmentation, the same features

@@ -9,7 +9,17 @@ from signbridge.data.landmarks import PART_START
 from signbridge.errors import SignbridgeError
 from signbridge.serving.video import VideoLimits, extract_landmarks, read_video
 from signbridge.tutor.render import BACKGROUND, render_clip
-from tests.clips import empty_scene_clip, not_a_video, person_clip, truncated_video
+from tests.clips import (
+    audio_only_clip,
+    damaged_data_clip,
+    empty_scene_clip,
+    foreign_metadata_clip,
+    not_a_video,
+    person_clip,
+    still_image,
+    truncated_video,
+    unknown_codec_clip,
+)
 
 FACE = slice(PART_START["face"], PART_START["face"] + 468)
 POSE = slice(PART_START["pose"], PART_START["pose"] + 33)
@@ -53,6 +63,14 @@ def test_containers_codecs_and_sizes_decode(tmp_path, name, options):
     assert max(video.frames[0].shape[:2]) <= 640 and video.frames[0].shape[2] == 3
 
 
+def test_foreign_metadata_does_not_refuse_a_playable_video(tmp_path, person):
+    clip = foreign_metadata_clip(tmp_path / "latin1-tags.mp4", person)
+    with pytest.raises(UnicodeDecodeError):  # what a strict reader does with these tags
+        av.open(str(clip)).close()
+    video = read_video(clip, VideoLimits(max_frames=8))
+    assert len(video.frames) == 8
+
+
 def test_frames_are_subsampled_evenly(tmp_path):
     clip = person_clip(tmp_path / "long.mp4", seconds=2.0, fps=30, size=(320, 240))
     video = read_video(clip, VideoLimits(max_frames=10))
@@ -64,7 +82,11 @@ def test_frames_are_subsampled_evenly(tmp_path):
     [
         (lambda d, p: empty_scene_clip(d / "empty.mp4"), VideoLimits(), "no person found"),
         (lambda d, p: not_a_video(d / "notes.mp4"), VideoLimits(), "not a video file"),
-        (lambda d, p: truncated_video(d / "cut.mp4", p), VideoLimits(), "not a video file"),
+        (lambda d, p: truncated_video(d / "cut.mp4", p), VideoLimits(), "damaged video file"),
+        (lambda d, p: damaged_data_clip(d / "noise.mp4"), VideoLimits(), "damaged video data"),
+        (lambda d, p: audio_only_clip(d / "voice.m4a"), VideoLimits(), "no video stream"),
+        (lambda d, p: unknown_codec_clip(d / "odd.avi"), VideoLimits(), "cannot decode this codec"),
+        (lambda d, p: still_image(d / "photo.jpg"), VideoLimits(), "still image"),
         (lambda d, p: empty_file(d / "zero.mp4"), VideoLimits(), "file is empty"),
         (lambda d, p: d / "missing.mp4", VideoLimits(), "file not found"),
         (lambda d, p: p, VideoLimits(max_bytes=10_000), "upload limit"),

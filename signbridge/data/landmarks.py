@@ -44,6 +44,10 @@ POSE_MIRROR_PAIRS: tuple[tuple[int, int], ...] = (
     (13, 14), (15, 16), (17, 18), (19, 20), (21, 22),
 )
 HAND_SIZE = PART_SIZES["left_hand"]
+# Pose points (indices into the 33-point pose) that anchor the body and the face.
+POSE_NOSE, POSE_LEFT_EYE, POSE_RIGHT_EYE = 0, 2, 5
+POSE_MOUTH = (9, 10)
+POSE_SHOULDERS = (11, 12)
 
 # Landmark groups the model embeds separately, in feature order.
 MODEL_PARTS: dict[str, int] = {

@@ -44,14 +44,18 @@ class ShardSet:
         count = int(sequence_table(self)["participant_id"].isin(members).sum())
         return ShardSet(self.cache_dir, self.shards, count, members)
 
+    def shard(self, position: int) -> LandmarkDataset | None:
+        """The sequences of the selected signers in one shard (None if it has none)."""
+        shard = load_shard(self.paths()[position])
+        if self.participants is not None:
+            keep = np.flatnonzero(np.isin(shard.participant_ids, self.participants))
+            shard = shard.subset(keep) if len(keep) else None
+        return shard
+
     def iter_with_paths(self) -> Iterator[tuple[Path, LandmarkDataset | None]]:
         """Each shard file with its sequences of the selected signers (None if it has none)."""
-        for path in self.paths():
-            shard = load_shard(path)
-            if self.participants is not None:
-                keep = np.flatnonzero(np.isin(shard.participant_ids, self.participants))
-                shard = shard.subset(keep) if len(keep) else None
-            yield path, shard
+        for position, path in enumerate(self.paths()):
+            yield path, self.shard(position)
 
     def iter_shards(self) -> Iterator[LandmarkDataset]:
         """Each shard as a small LandmarkDataset of model rows, filtered to `participants`."""

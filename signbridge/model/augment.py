@@ -1,46 +1,54 @@
-"""Random but plausible variations of raw landmark sequences, used to enlarge the training set."""
+"""Random but plausible variations of landmark sequences, drawn afresh for every epoch in tf.data.
 
-import numpy as np
+Works on the cached model rows `[n, points, 3]` (NaN where a part was not detected), before the
+preprocessing layer, so every epoch sees new variations and nothing augmented is stored.
+"""
+
+import math
+
+import tensorflow as tf
 
 from signbridge.config import AugmentConfig
-from signbridge.data.landmarks import ROWS_PER_FRAME, model_part_slices, part_rows
+from signbridge.data.landmarks import model_part_slices
 
 
-def augment_sequence(frames: np.ndarray, config: AugmentConfig, rng: np.random.Generator):
-    """One variation of a `[n, 543, 3]` sequence: affine x/y, time resampling, frame dropout."""
-    frames = frames.copy()
-    angle = np.deg2rad(rng.uniform(-config.rotate_degrees, config.rotate_degrees))
-    scale = rng.uniform(1 - config.scale, 1 + config.scale)
-    rotation = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    shift = rng.uniform(-config.shift, config.shift, size=2)
-    centre = np.array([0.5, 0.5], np.float32)
-    frames[..., :2] = (frames[..., :2] - centre) @ rotation.T.astype(np.float32) + centre + shift
+def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
+    """One variation of `[n, points, 3]`: affine x/y (with an aspect change), speed, dropouts."""
+    points = tf.cast(points, tf.float32)
+    xy, z = points[..., :2], points[..., 2:]
 
-    speed = rng.uniform(config.min_speed, config.max_speed)
-    length = max(1, round(len(frames) / speed))
-    frames = frames[np.minimum(np.round(np.arange(length) * speed).astype(int), len(frames) - 1)]
+    angle = tf.random.uniform([], -1.0, 1.0) * config.rotate_degrees * math.pi / 180
+    scale = 1.0 + tf.random.uniform([], -1.0, 1.0) * config.scale
+    # Cameras differ in aspect ratio: stretch y against x a little.
+    aspect = tf.exp(tf.random.uniform([], -1.0, 1.0) * math.log(1.0 + config.aspect))
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    rotation = tf.stack([tf.stack([cos, -sin]), tf.stack([sin, cos])]) * scale
+    stretch = tf.stack([1.0, aspect])
+    shift = tf.random.uniform([2], -config.shift, config.shift)
+    centre = tf.constant([0.5, 0.5])
+    xy = tf.tensordot(xy - centre, tf.transpose(rotation), axes=1) * stretch + centre + shift
+    points = tf.concat([xy, z], axis=-1)
 
-    kept = rng.random(len(frames)) >= config.frame_dropout
-    if kept.any():
-        frames = frames[kept]
-    for hand_rows in _hand_rows(frames.shape[1]):
-        if rng.random() < config.part_dropout:
-            frames[:, hand_rows] = np.nan  # as if MediaPipe had missed this hand throughout
-    return frames.astype(np.float32)
+    n_frames = tf.shape(points)[0]
+    speed = tf.random.uniform([], config.min_speed, config.max_speed)
+    length = tf.maximum(1, tf.cast(tf.round(tf.cast(n_frames, tf.float32) / speed), tf.int32))
+    positions = tf.cast(tf.round(tf.cast(tf.range(length), tf.float32) * speed), tf.int32)
+    points = tf.gather(points, tf.minimum(positions, n_frames - 1))
 
+    kept = tf.random.uniform([tf.shape(points)[0]]) >= config.frame_dropout
+    points = tf.cond(tf.reduce_any(kept), lambda: tf.boolean_mask(points, kept), lambda: points)
 
-def _hand_rows(rows: int) -> list[np.ndarray | slice]:
-    """Where the hands are in raw 543-row frames or in the 65 cached model rows."""
-    if rows == ROWS_PER_FRAME:
-        return [part_rows("left_hand"), part_rows("right_hand")]
     parts = model_part_slices()
-    return [parts["left_hand"], parts["right_hand"]]
+    for hand in ("left_hand", "right_hand"):
+        hidden = tf.random.uniform([]) < config.part_dropout  # as if MediaPipe missed this hand
+        points = _hide(points, parts[hand], hidden)
+    return points
 
 
-def augmented_copies(
-    sequences: list[np.ndarray], labels: np.ndarray, config: AugmentConfig
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """The originals followed by `config.copies` augmented variations of each."""
-    rng = np.random.default_rng(config.seed)
-    extra = [augment_sequence(s, config, rng) for _ in range(config.copies) for s in sequences]
-    return list(sequences) + extra, np.concatenate([labels] * (config.copies + 1))
+def _hide(points: tf.Tensor, rows: slice, hidden: tf.Tensor) -> tf.Tensor:
+    mask = tf.concat([
+        tf.zeros([rows.start], tf.bool),
+        tf.fill([rows.stop - rows.start], hidden),
+        tf.zeros([tf.shape(points)[1] - rows.stop], tf.bool),
+    ], axis=0)
+    return tf.where(mask[None, :, None], tf.constant(float("nan")), points)

@@ -1,7 +1,9 @@
-"""Preprocessed features stored as shards on disk and streamed to Keras through tf.data.
+"""What the classifier reads: preprocessed features, cached for held-out splits, streamed for training.
 
-One feature shard per landmark shard, per split and per preprocessing config, so a re-run with
-the same settings reuses them, and memory holds one shard (plus tf.data's buffers) at a time.
+Held-out splits (validation, evaluation) are preprocessed once into feature shards, one per
+landmark shard and preprocessing setting, so re-runs reuse them. Training sequences are read from
+the landmark shards and augmented and preprocessed inside tf.data, afresh in every epoch; nothing
+augmented is stored, so the caches do not depend on the augmentation settings.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ import numpy as np
 from signbridge.config import PreprocessConfig
 from signbridge.data.landmarks import MODEL_POINTS
 from signbridge.data.shards import ShardSet
-from signbridge.model.augment import augmented_copies
 from signbridge.model.preprocessing import FEATURE_CHANNELS, preprocess_sequences
 
-FEATURE_FORMAT = 1
+FEATURE_FORMAT = 2
 SHUFFLE_BUFFER = 4096
 
 
@@ -69,65 +70,72 @@ class FeatureShards:
                           np.concatenate([s.masks for s in sets]),
                           np.concatenate([s.labels for s in sets]))
 
-    def tf_dataset(self, batch_size: int, seed: int):
-        """Shuffled batches `((features, mask), label)`, read shard by shard, every epoch anew."""
-        import tensorflow as tf
 
-        paths = [str(p) for p in self.paths()]
-        epochs = itertools.count()
-
-        def examples():
-            # tf.data calls this once per epoch: a new shard order each time, reproducibly.
-            rng = np.random.default_rng((seed, next(epochs)))
-            for path in rng.permutation(paths).tolist():
-                with np.load(path, allow_pickle=False) as data:
-                    features, masks, labels = data["features"], data["masks"], data["labels"]
-                for i in range(len(labels)):
-                    yield (features[i].astype(np.float32), masks[i].astype(np.float32)), labels[i]
-
-        signature = (
-            (tf.TensorSpec((self.max_frames, MODEL_POINTS, FEATURE_CHANNELS), tf.float32),
-             tf.TensorSpec((self.max_frames,), tf.float32)),
-            tf.TensorSpec((), tf.int64),
-        )
-        dataset = tf.data.Dataset.from_generator(examples, output_signature=signature)
-        return (dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
-                .batch(batch_size).prefetch(tf.data.AUTOTUNE))
-
-
-def _key(config: PreprocessConfig, augment: bool, participants: list[str] | None) -> str:
-    text = f"{FEATURE_FORMAT}|{config.model_dump_json()}|{augment}|{participants}"
+def _key(config: PreprocessConfig, participants: list[str] | None) -> str:
+    text = f"{FEATURE_FORMAT}|{sorted(config.layer_settings().items())}|{participants}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def build_feature_shards(
     shard_set: ShardSet,
     config: PreprocessConfig,
-    augment: bool,
     cache_dir: Path,
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
 ) -> FeatureShards:
-    """Preprocess every sequence of `shard_set` (with augmented copies if asked), shard by shard."""
+    """Preprocess every sequence of `shard_set` (no augmentation), shard by shard."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    key = _key(config, augment, shard_set.participants)
+    key = _key(config, shard_set.participants)
     names, sequences = [], 0
     for path, shard in progress(shard_set.iter_with_paths(), len(shard_set.shards)):
         if shard is None:
             continue
         target = cache_dir / f"{path.stem}-{key}.npz"
         if not target.is_file():
-            sequences_in, labels = list(shard.sequences()), shard.labels
-            if augment and config.augment.copies:
-                seeded = config.augment.model_copy(
-                    update={"seed": config.augment.seed + int(path.stem[6:14], 16)})
-                sequences_in, labels = augmented_copies(sequences_in, labels, seeded)
-            features, masks = preprocess_sequences(sequences_in, config.max_frames)
+            features, masks = preprocess_sequences(shard.sequences(), config)
             partial = target.with_suffix(f".{os.getpid()}.partial")
             with partial.open("wb") as handle:
                 np.savez(handle, features=features.astype(np.float16),
-                         masks=masks.astype(np.uint8), labels=np.asarray(labels, np.int64))
+                         masks=masks.astype(np.uint8), labels=np.asarray(shard.labels, np.int64))
             os.replace(partial, target)
         with np.load(target, allow_pickle=False) as data:
             sequences += len(data["labels"])
         names.append(target.name)
     return FeatureShards(str(cache_dir), names, sequences, config.max_frames)
+
+
+def training_dataset(shard_set: ShardSet, config: PreprocessConfig, batch_size: int, seed: int):
+    """Shuffled batches `((features, mask), label)` of freshly augmented training sequences.
+
+    Landmark shards are read one at a time (in a new order every epoch); each sequence is
+    augmented (if `config.augment.enabled`) and preprocessed by the model's own layer in
+    parallel tf.data workers.
+    """
+    import tensorflow as tf
+
+    from signbridge.model.augment import augment_points
+    from signbridge.model.preprocessing import preprocessing_layer
+
+    epochs = itertools.count()
+
+    def sequences():
+        # tf.data calls this once per epoch: a new shard order each time, reproducibly.
+        rng = np.random.default_rng((seed, next(epochs)))
+        for position in rng.permutation(len(shard_set.shards)).tolist():
+            shard = shard_set.shard(position)
+            if shard is not None:
+                yield from zip(shard.sequences(), shard.labels, strict=True)
+
+    layer = preprocessing_layer(config)
+
+    def prepare(points, label):
+        if config.augment.enabled:
+            points = augment_points(points, config.augment)
+        return layer.from_model_rows(points), label
+
+    signature = (tf.TensorSpec((None, MODEL_POINTS, 3), tf.float32), tf.TensorSpec((), tf.int64))
+    dataset = tf.data.Dataset.from_generator(sequences, output_signature=signature)
+    # A known length lets Keras count steps per epoch instead of running out of data.
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(shard_set.sequences))
+    return (dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
+            .map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+            .batch(batch_size).prefetch(tf.data.AUTOTUNE))

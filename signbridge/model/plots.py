@@ -18,14 +18,16 @@ def _to_image(figure: plt.Figure) -> Image.Image:
     return Image.open(buffer).convert("RGB")
 
 
-def training_curves(history: dict[str, list[float]]) -> Image.Image:
-    """Loss and accuracy per epoch, train vs validation."""
+def training_curves(history: dict[str, list[float]], best_epoch: int | None = None) -> Image.Image:
+    """Loss and accuracy per epoch (counted from 1), train vs validation, the restored epoch marked."""
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
     for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):
         for prefix, label in (("", "train"), ("val_", "validation")):
             values = history.get(prefix + metric)
             if values:
                 axis.plot(range(1, len(values) + 1), values, label=label)
+        if best_epoch:
+            axis.axvline(best_epoch, color="grey", linestyle="--", label=f"kept: epoch {best_epoch}")
         axis.set_xlabel("epoch")
         axis.set_title(metric)
         axis.grid(alpha=0.3)

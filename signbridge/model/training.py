@@ -1,4 +1,4 @@
-"""Fitting the classifier: Adam, cross-entropy, early stopping on held-out validation signers."""
+"""Fitting the classifier: Adam(W), cross-entropy, early stopping on held-out validation signers."""
 
 import math
 from collections.abc import Callable
@@ -8,9 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from signbridge.config import ModelConfig, TrainConfig
+from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
 from signbridge.data.landmarks import NUM_SIGNS
-from signbridge.model.features import FeatureSet, FeatureShards
+from signbridge.data.shards import ShardSet
+from signbridge.model.features import FeatureSet, training_dataset
 from signbridge.model.network import build_classifier
 
 EpochCallback = Callable[[int, dict[str, float]], None]
@@ -22,7 +23,8 @@ class _EpochReporter(keras.callbacks.Callback):
         self.report = report
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.report(epoch, {name: float(value) for name, value in (logs or {}).items()})
+        # Epochs are counted from 1 everywhere people see them (console, MLflow, plots).
+        self.report(epoch + 1, {name: float(value) for name, value in (logs or {}).items()})
 
 
 def learning_rate(
@@ -51,20 +53,25 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Op
 class TrainingResult:
     model: keras.Model
     history: dict[str, list[float]]
-    best_epoch: int
+    best_epoch: int  # counted from 1; the model holds this epoch's weights
+
+    def best_metrics(self) -> dict[str, float]:
+        """Every logged metric at the restored epoch (what the returned model scores)."""
+        return {name: values[self.best_epoch - 1] for name, values in self.history.items()}
 
 
 def train_classifier(
-    train: FeatureShards,
+    train: ShardSet,
     validation: FeatureSet,
+    preprocess: PreprocessConfig,
     model_config: ModelConfig,
     train_config: TrainConfig,
     on_epoch_end: EpochCallback | None = None,
 ) -> TrainingResult:
-    """Train a fresh classifier on batches streamed from feature shards; keeps the weights of the
-    epoch with the lowest validation loss."""
+    """Train a fresh classifier on freshly augmented batches streamed from the landmark shards;
+    keeps the weights of the epoch with the lowest validation loss."""
     keras.utils.set_random_seed(train_config.seed)
-    model = build_classifier(model_config, train.max_frames)
+    model = build_classifier(model_config, preprocess.max_frames)
     steps_per_epoch = max(1, math.ceil(train.sequences / train_config.batch_size))
     model.compile(
         optimizer=_optimizer(train_config, steps_per_epoch),
@@ -80,13 +87,15 @@ def train_classifier(
     if on_epoch_end:
         callbacks.append(_EpochReporter(on_epoch_end))
     one_hot = lambda inputs, label: (inputs, tf.one_hot(label, NUM_SIGNS))  # noqa: E731
+    batches = training_dataset(train, preprocess, train_config.batch_size, train_config.seed)
     history = model.fit(
-        train.tf_dataset(train_config.batch_size, train_config.seed).map(one_hot),
+        batches.map(one_hot),
         validation_data=(tuple(validation.inputs()),
                          keras.utils.to_categorical(validation.labels, NUM_SIGNS)),
         epochs=train_config.epochs,
         callbacks=callbacks,
+        shuffle=False,  # the dataset shuffles itself
         verbose=2,
     ).history
-    best_epoch = int(np.argmin(history["val_loss"]))
+    best_epoch = int(np.argmin(history["val_loss"])) + 1
     return TrainingResult(model, history, best_epoch)

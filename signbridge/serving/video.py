@@ -52,20 +52,69 @@ def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(2, round(width * scale) // 2 * 2), max(2, round(height * scale) // 2 * 2)
 
 
+# Leading bytes of container formats that hold video: a file that starts like one but cannot be
+# opened is a damaged video, not "not a video".
+VIDEO_SIGNATURES: tuple[tuple[int, bytes], ...] = (
+    (4, b"ftyp"),  # MP4, MOV, 3GP, M4V
+    (4, b"moov"), (4, b"mdat"), (4, b"wide"), (4, b"free"),  # QuickTime without ftyp
+    (0, bytes.fromhex("1a45dfa3")),  # Matroska, WebM
+    (0, b"RIFF"),  # AVI
+    (0, b"OggS"), (0, b"FLV"), (0, bytes.fromhex("000001ba")),  # Ogg, Flash, MPEG-PS
+    (0, bytes.fromhex("3026b2758e66cf11")),  # ASF / WMV
+)
+STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "gif", "bmp_pipe"}
+
+
+def _looks_like_video(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    return any(head[offset:offset + len(magic)] == magic for offset, magic in VIDEO_SIGNATURES)
+
+
+def _open(path: Path):
+    """Open a container; foreign or broken metadata (titles, tags in other encodings) is
+    replaced rather than allowed to refuse a playable video."""
+    import av
+
+    try:
+        return av.open(str(path), metadata_errors="replace")
+    except (av.FFmpegError, ValueError, OSError) as error:
+        if _looks_like_video(path):
+            raise SignbridgeError(
+                f"{path}: damaged video file: its container cannot be read ({_reason(error)}); "
+                "the recording may be incomplete, record or export it again"
+            ) from error
+        raise SignbridgeError(
+            f"{path}: not a video file (no known video format); upload an MP4, WebM or MOV clip"
+        ) from error
+
+
+def _reason(error: Exception) -> str:
+    return getattr(error, "strerror", None) or type(error).__name__
+
+
 def read_video(path: str | Path, limits: VideoLimits) -> DecodedVideo:
-    """Decode a video into at most `limits.max_frames` evenly spaced, downscaled RGB frames."""
+    """Decode a video into at most `limits.max_frames` evenly spaced, downscaled RGB frames.
+
+    Errors name the file and tell apart: not a video, damaged video data, no video stream, and a
+    codec that cannot be decoded.
+    """
     import av
 
     path = Path(path)
     _check_file(path, limits)
-    try:
-        container = av.open(str(path))
-    except (av.FFmpegError, ValueError, OSError) as error:
-        raise SignbridgeError(f"{path}: not a video file, or one that cannot be read") from error
+    container = _open(path)
     with container:
+        if container.format.name in STILL_IMAGE_FORMATS:
+            raise SignbridgeError(f"{path}: a still image, not a video; record the sign as a clip")
         if not container.streams.video:
-            raise SignbridgeError(f"{path}: has no video stream")
+            raise SignbridgeError(f"{path}: has no video stream (only sound?); upload a video")
         stream = container.streams.video[0]
+        if stream.codec_context is None:  # FFmpeg knows no decoder; decoding would crash
+            raise SignbridgeError(
+                f"{path}: cannot decode this codec ({_codec_tag(stream)}); "
+                "convert the clip to H.264 MP4 or VP9 WebM"
+            )
         stream.thread_type = "AUTO"
         fps = float(stream.average_rate or stream.guessed_rate or 30)
         duration = container.duration / 1e6 if container.duration else None
@@ -84,14 +133,21 @@ def read_video(path: str | Path, limits: VideoLimits) -> DecodedVideo:
                     frames.append(frame.to_ndarray(width=width, height=height, format="rgb24"))
                 decoded += 1
         except av.FFmpegError as error:
-            if not frames:
-                raise SignbridgeError(f"{path}: the video data is damaged ({error})") from error
+            if not frames:  # damage after some frames: keep what decoded
+                raise SignbridgeError(
+                    f"{path}: damaged video data: no frame could be decoded ({_reason(error)})"
+                ) from error
     if not frames:
-        raise SignbridgeError(f"{path}: no frames could be decoded")
+        raise SignbridgeError(f"{path}: damaged video data: the video stream holds no frames")
     if len(frames) > limits.max_frames:
         keep = np.linspace(0, len(frames) - 1, limits.max_frames).round().astype(int)
         frames = [frames[i] for i in keep]
     return DecodedVideo(frames, fps, duration or decoded / fps, source_size, decoded)
+
+
+def _codec_tag(stream) -> str:
+    tag = getattr(stream, "codec_tag", "") or ""
+    return f"codec tag '{tag}'" if tag else "an unknown codec"
 
 
 def _too_long(path: Path, seconds: float, limits: VideoLimits) -> SignbridgeError:

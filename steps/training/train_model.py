@@ -10,6 +10,7 @@ from zenml.enums import ArtifactType
 
 from materializers import KerasModelMaterializer
 from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
+from signbridge.data.shards import ShardSet
 from signbridge.model.features import FeatureShards
 from signbridge.model.plots import training_curves
 from signbridge.model.training import train_classifier
@@ -31,7 +32,7 @@ def _flatten(prefix: str, settings: dict) -> dict[str, object]:
     output_materializers={"sign_classifier": KerasModelMaterializer},
 )
 def train_model(
-    train_features: FeatureShards,
+    train_set: ShardSet,
     validation_features: FeatureShards,
     preprocess: PreprocessConfig,
     network: ModelConfig,
@@ -44,19 +45,28 @@ def train_model(
         **_flatten("preprocess", preprocess.model_dump()),
         **_flatten("network", network.model_dump()),
         **_flatten("training", training.model_dump()),
-        "train_sequences_with_augmentation": train_features.sequences,
     })
     result = train_classifier(
-        train_features,
+        train_set,
         validation_features.load(),
+        preprocess,
         network,
         training,
-        on_epoch_end=lambda epoch, logs: mlflow.log_metrics(logs, step=epoch),
+        on_epoch_end=lambda epoch, logs: mlflow.log_metrics(
+            {f"epoch/{metric_name(name)}": value for name, value in logs.items()}, step=epoch),
     )
-    curves = training_curves(result.history)
+    curves = training_curves(result.history, result.best_epoch)
     mlflow.log_image(curves, "plots/training_curves.png")
+    # Summary figures are those of the restored epoch: the weights the model actually holds.
     mlflow.log_metrics({
-        "best_epoch": result.best_epoch,
-        "parameters": result.model.count_params(),
+        **{f"train/{metric_name(name)}": value for name, value in result.best_metrics().items()},
+        "train/best_epoch": result.best_epoch,
+        "train/epochs_run": len(result.history["loss"]),
+        "train/parameters": result.model.count_params(),
     })
     return result.model, curves
+
+
+def metric_name(keras_name: str) -> str:
+    """Keras' `loss` / `val_loss` as `train_loss` / `val_loss`."""
+    return keras_name if keras_name.startswith("val_") else f"train_{keras_name}"

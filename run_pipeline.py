@@ -4,8 +4,9 @@
     python run_pipeline.py train --config configs/train_sample.yaml   # training pipeline
     python run_pipeline.py deploy --config configs/deploy.yaml        # promote + serve the app
     python run_pipeline.py serve | stop | status                      # the app service
-    python run_pipeline.py export --out exported/                     # production model as TFLite
-    python run_pipeline.py predict FILE...                            # top-10 signs per file
+    python run_pipeline.py export --out exported/ [--version N]      # a model package (TFLite ...)
+    python run_pipeline.py predict FILE...                            # top-10 + accepted, per file
+    python run_pipeline.py crossval [--folds 17]                      # leave-signers-out accuracy
     python run_pipeline.py synth --sequences N --out DIR              # synthetic data (benchmarks)
 """
 
@@ -20,9 +21,8 @@ from signbridge import workspace
 
 workspace.configure_environment()
 
+from signbridge.config import DEFAULT_DEPLOY_CONFIG  # noqa: E402
 from signbridge.errors import SignbridgeError  # noqa: E402
-
-DEFAULT_MODEL_NAME = "signbridge-asl"
 
 
 def train(args: argparse.Namespace) -> None:
@@ -99,14 +99,14 @@ def deploy(args: argparse.Namespace) -> None:
 
 def serve(args: argparse.Namespace) -> None:
     """Start the app on the production model (newest if none is promoted yet)."""
-    from mlops import service
-    from mlops.model_cache import prepare_model
-    from mlops.registry import find_version
+    from mlops import registry, service
+    from signbridge.config import load_deploy_config, model_name
 
-    settings = _deploy_settings(args.config)
-    version = find_version(settings.model_name)
-    service.start(prepare_model(version), version.version, settings.app.host, settings.app.port,
-                  _existing(args.config))
+    settings = load_deploy_config(args.config)
+    version = registry.find(model_name(args.config))
+    registry.load_package(version)
+    service.start(registry.package_dir(version), version.version, settings.app.host,
+                  settings.app.port, _existing(args.config))
     _print_service()
 
 
@@ -134,44 +134,50 @@ def _print_service() -> None:
     print(f"MLflow UI:  {workspace.mlflow_ui_command()}")
 
 
-def _deploy_settings(path: str):
-    import yaml
-
-    from signbridge.config import DeployConfig
-
-    parameters = yaml.safe_load(_existing(path).read_text()).get("parameters", {})
-    return DeployConfig(**parameters.get("deploy", {}))
-
-
 def export(args: argparse.Namespace) -> None:
-    """Write the production (or newest) registered model as DIR/model.tflite + DIR/labels.json."""
-    from mlops.registry import download_version, find_version
+    """Write a registered model's package (production, else newest, or `--version N`)."""
+    from mlops import registry
+    from signbridge.config import model_name
 
-    version = find_version(args.model_name, args.alias)
-    out = download_version(version, args.out)
+    version = registry.find(model_name(args.config), args.version)
+    package = registry.load_package(version)
+    out = package.write(args.out)
     print(json.dumps({
-        "model": args.model_name,
+        "model": version.name,
         "version": version.version,
         "aliases": version.aliases,
-        "model_path": str(out / "model.tflite"),
-        "labels_path": str(out / "labels.json"),
+        "package": str(out),
+        "max_frames": package.max_frames,
+        "known_signs": package.known_signs,
     }, indent=1))
 
 
 def predict(args: argparse.Namespace) -> int:
-    """Print the top-10 signs per file as JSON lines; exit 1 if any file could not be read."""
-    from signbridge.serving.predict import load_classifier, predict_file
+    """One JSON line per file: top-10 among the known signs, accepted or not and why; exit 1 if
+    any file could not be read."""
+    from signbridge.serving.package import ModelPackage
+    from signbridge.serving.predict import predict_files
+    from signbridge.serving.recognition import Recogniser
 
-    classifier = load_classifier(args.model, args.model_name)
+    if args.model:
+        package = ModelPackage.read(args.model)
+    else:
+        from mlops import registry
+        from signbridge.config import model_name
+
+        package = registry.load_package(registry.find(model_name(args.config)))
     failures = 0
-    for path in args.files:
-        try:
-            result = {"file": path, "top10": predict_file(classifier, path)}
-        except SignbridgeError as error:
-            failures += 1
-            result = {"file": path, "error": str(error)}
-        print(json.dumps(result))
+    for result in predict_files(Recogniser(package), args.files):
+        failures += "error" in result
+        print(json.dumps(result), flush=True)
     return 1 if failures else 0
+
+
+def crossval(args: argparse.Namespace) -> None:
+    """Leave-signers-out cross-validation of a training config; a table per fold, mean, worst."""
+    from mlops.crossval import run_cross_validation
+
+    run_cross_validation(_existing(args.config), args.data, args.folds, args.experiment)
 
 
 def synth(args: argparse.Namespace) -> None:
@@ -232,12 +238,23 @@ def parser() -> argparse.ArgumentParser:
                            help="extra ZenML settings (e.g. configs/cluster/settings.yaml)")
     train_cli.set_defaults(handler=train)
 
-    export_cli = commands.add_parser("export", help="write the registered model as TFLite")
+    export_cli = commands.add_parser("export", help="write a registered model package")
     export_cli.add_argument("--out", required=True, help="output folder")
-    export_cli.add_argument("--model-name", default=DEFAULT_MODEL_NAME)
-    export_cli.add_argument("--alias", default=None, help="registry alias (default: production, "
-                            "else the newest version)")
+    export_cli.add_argument("--version", default=None,
+                            help="registry version (default: production, else the newest)")
+    export_cli.add_argument("--config", default=str(DEFAULT_DEPLOY_CONFIG),
+                            help="config whose model.name names the model")
     export_cli.set_defaults(handler=export)
+
+    crossval_cli = commands.add_parser(
+        "crossval", help="leave-signers-out cross-validation of a training config")
+    crossval_cli.add_argument("--config", default="configs/train_sample.yaml")
+    crossval_cli.add_argument("--data", default=None,
+                              help="competition-layout folder (default: the config's data.root)")
+    crossval_cli.add_argument("--folds", type=int, default=17,
+                              help="groups of held-out signers (17 = one signer per fold)")
+    crossval_cli.add_argument("--experiment", default="signbridge-crossval")
+    crossval_cli.set_defaults(handler=crossval)
 
     deploy_cli = commands.add_parser("deploy", help="run the deployment pipeline")
     deploy_cli.add_argument("--config", default="configs/deploy.yaml")
@@ -259,8 +276,10 @@ def parser() -> argparse.ArgumentParser:
     predict_cli = commands.add_parser("predict", help="top-10 signs for landmark files or videos")
     predict_cli.add_argument("files", nargs="+", help="competition .parquet files or videos")
     predict_cli.add_argument("--model", default=None,
-                             help="folder with model.tflite + labels.json (default: the registry)")
-    predict_cli.add_argument("--model-name", default=DEFAULT_MODEL_NAME)
+                             help="a model package folder (default: the registry's production, "
+                             "else newest)")
+    predict_cli.add_argument("--config", default=str(DEFAULT_DEPLOY_CONFIG),
+                             help="config whose model.name names the model")
     predict_cli.set_defaults(handler=predict)
     return cli
 

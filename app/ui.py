@@ -26,8 +26,8 @@ import yaml  # noqa: E402
 
 from signbridge.config import AppConfig, DeployConfig  # noqa: E402
 from signbridge.errors import SignbridgeError  # noqa: E402
-from signbridge.serving.classifier import SignClassifier  # noqa: E402
-from signbridge.serving.recognition import Recogniser, verdict  # noqa: E402
+from signbridge.serving.package import ModelPackage  # noqa: E402
+from signbridge.serving.recognition import Recogniser, practice_verdict  # noqa: E402
 from signbridge.serving.video import VideoLimits  # noqa: E402
 from signbridge.tutor.examples import ClipLibrary  # noqa: E402
 
@@ -35,7 +35,11 @@ logger = logging.getLogger("signbridge.app")
 
 INTRO = """# signbridge — practise ASL signs
 **Learn**: find a sign and watch how it is made. **Practice**: record or upload yourself signing
-and see which signs the model recognises. A learning aid, not an interpreter."""
+and see whether the model recognises it. A learning aid, not an interpreter.
+
+The model served here knows **{known}**; signs marked ✓ can be checked. For anything else it
+answers "not sure" rather than guess."""
+KNOWN_MARK = "✓ "
 
 
 class PracticeApp:
@@ -46,8 +50,14 @@ class PracticeApp:
         self.library = library
         self.output_dir = output_dir
 
+    def sign_choices(self, signs: list[str]) -> list[tuple[str, str]]:
+        """(label, value) pairs; signs the model can check come first, marked ✓."""
+        known = set(self.recogniser.known_signs)
+        ranked = sorted(signs, key=lambda sign: sign not in known)
+        return [(KNOWN_MARK + sign if sign in known else sign, sign) for sign in ranked]
+
     def search(self, query: str):
-        return gr.update(choices=self.library.search(query or ""))
+        return gr.update(choices=self.sign_choices(self.library.search(query or "")))
 
     def show_sign(self, sign: str | None):
         """Example clip and a note for the chosen sign."""
@@ -73,30 +83,42 @@ class PracticeApp:
         return str(clips[position]) if 0 <= position < len(clips) else gr.update()
 
     def practise(self, sign: str | None):
-        target = f"Practising **{sign}**." if sign else "Practising freely (no sign chosen)."
+        if not sign:
+            return sign, gr.Tabs(selected="practice"), "Practising freely (no sign chosen)."
+        target = f"Practising **{sign}**."
+        if sign not in self.recogniser.known_signs:
+            target += (f" The served model cannot check **{sign}** yet (it knows "
+                       f"{len(self.recogniser.known_signs)} sign(s)); a model trained on the full "
+                       "competition data can.")
         return sign, gr.Tabs(selected="practice"), target
 
     def recognise(self, video: str | None, target: str | None):
-        """Top-10 signs, the landmark overlay and a status line; bad input gives a message."""
+        """Top signs, the landmark overlay and a status line; bad input gives a message.
+
+        The top list ranks only the signs the model knows and leaves out rows under 0.5 %; an
+        answer the acceptance rule did not accept is shown as "not sure", never praised.
+        """
         if not video:
             return {}, None, "Upload or record a video first."
         self._prune_overlays()
         overlay_path = self.output_dir / f"overlay_{uuid.uuid4().hex}.mp4"
         try:
-            result = self.recogniser.recognise(video, overlay_path)
+            result = self.recogniser.video(video)
+            from signbridge.tutor.render import overlay_clip
+
+            overlay = overlay_clip(result.video, result.landmarks, overlay_path)
         except SignbridgeError as error:
             # Show the uploaded file's name, not the server's temporary path.
             return {}, None, "Problem: " + str(error).replace(str(video), Path(video).name)
         except Exception:  # the app must keep serving whatever a video does
             logger.exception("Recognition failed for %s", video)
             return {}, None, "Problem: this video could not be processed. Try another recording."
-        scores = dict(result.top_signs)
-        status = (f"Hands seen in {result.frames_with_hands} of {result.frames_used} frames. "
-                  + verdict(target, result.top_signs))
-        if result.frames_with_hands == 0:
-            status += " No hands were detected: keep both hands in view."
-        return scores, str(result.overlay) if result.overlay else None, status
-
+        answer = result.answer
+        headline = (f"**{answer.sign}**" if answer.accepted
+                    else f"**Not sure.** {answer.reason}")
+        status = (f"{headline}\n\nHands seen in {answer.frames_with_hands} of {answer.frames} "
+                  f"frames. {practice_verdict(target, answer, self.recogniser.known_signs)}")
+        return dict(answer.top), str(overlay), status
 
     def _prune_overlays(self, keep: int = 32) -> None:
         """Overlays are shown once; keep only the newest few so disk use stays bounded."""
@@ -106,11 +128,13 @@ class PracticeApp:
 
 
 def build_app(practice: PracticeApp) -> gr.Blocks:
-    signs = practice.library.signs()
+    signs = practice.sign_choices(practice.library.signs())
+    known = practice.recogniser.known_signs
     # Gradio's copies of uploads are deleted hourly once older than an hour.
     with gr.Blocks(title="signbridge — practise ASL signs", delete_cache=(3600, 3600)) as app:
         target = gr.State(None)
-        gr.Markdown(INTRO)
+        gr.Markdown(INTRO.format(known=f"{len(known)} sign(s): {', '.join(known)}"
+                                 if len(known) <= 10 else f"{len(known)} signs"))
         with gr.Tabs() as tabs:
             with gr.Tab("Learn", id="learn"), gr.Row():
                 with gr.Column(scale=1):
@@ -132,7 +156,7 @@ def build_app(practice: PracticeApp) -> gr.Blocks:
                         recognise_button = gr.Button("Recognise", variant="primary")
                     with gr.Column():
                         status = gr.Markdown(elem_id="practice-status")
-                        top_signs = gr.Label(num_top_classes=10, label="Top-10 signs",
+                        top_signs = gr.Label(num_top_classes=10, label="Signs it knows, ranked",
                                              elem_id="top-signs")
                         overlay = gr.Video(label="Detected landmarks", interactive=False)
 
@@ -148,12 +172,9 @@ def build_app(practice: PracticeApp) -> gr.Blocks:
 
 
 def create(model_dir: Path, settings: AppConfig) -> tuple[gr.Blocks, PracticeApp]:
-    classifier = SignClassifier.from_directory(model_dir)
-    limits = VideoLimits(
-        max_bytes=int(settings.max_upload_mb * 1_000_000),
-        max_seconds=settings.max_video_seconds,
-        max_frames=settings.max_model_frames,
-    )
+    package = ModelPackage.read(model_dir)
+    limits = VideoLimits(max_bytes=int(settings.max_upload_mb * 1_000_000),
+                         max_seconds=settings.max_video_seconds)
     library = ClipLibrary(
         settings.resolved(settings.tutorial_video_dir) if settings.tutorial_video_dir else None,
         settings.resolved(settings.tutorial_data_root),
@@ -161,7 +182,7 @@ def create(model_dir: Path, settings: AppConfig) -> tuple[gr.Blocks, PracticeApp
         settings.examples_per_sign,
     )
     output_dir = Path(tempfile.mkdtemp(prefix="signbridge-app-"))
-    practice = PracticeApp(Recogniser(classifier, limits), library, output_dir)
+    practice = PracticeApp(Recogniser(package, limits), library, output_dir)
     return build_app(practice), practice
 
 

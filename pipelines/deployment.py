@@ -9,5 +9,5 @@ from steps.deployment.promote_if_better import promote_if_better
 
 @pipeline(enable_cache=False)
 def deployment_pipeline(deploy: DeployConfig, config_path: str) -> None:
-    decision = promote_if_better(deploy.model_name)
+    decision = promote_if_better()
     deploy_app(decision, deploy, config_path)

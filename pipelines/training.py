@@ -4,6 +4,7 @@ from zenml import pipeline
 
 from signbridge.config import (
     DataConfig,
+    EvaluationConfig,
     ExportConfig,
     ModelConfig,
     PreprocessConfig,
@@ -26,14 +27,21 @@ def training_pipeline(
     preprocess: PreprocessConfig,
     network: ModelConfig,
     training: TrainConfig,
+    evaluation: EvaluationConfig,
     export: ExportConfig,
 ) -> None:
-    train_set, validation_set, evaluation_set, sign_counts, _ = ingest_landmarks(data, split)
+    train_set, validation_set, evaluation_set, sign_counts, _, data_summary = ingest_landmarks(
+        data, split
+    )
     validation_features, evaluation_features = preprocess_landmarks(
         validation_set, evaluation_set, preprocess
     )
     sign_classifier, _ = train_model(train_set, validation_features, preprocess, network, training)
-    evaluation_metrics, _, _ = evaluate_model(sign_classifier, evaluation_features)
+    evaluation_metrics, acceptance_rule, _, _, _ = evaluate_model(
+        sign_classifier, validation_features, evaluation_set, evaluation_features, sign_counts,
+        preprocess, evaluation,
+    )
     export_tflite(
-        sign_classifier, evaluation_set, evaluation_metrics, sign_counts, preprocess, export
+        sign_classifier, evaluation_set, evaluation_metrics, acceptance_rule, data_summary,
+        preprocess, network, training, export,
     )

@@ -77,11 +77,38 @@ class TrainConfig(Settings):
     warmup_epochs: int = Field(0, description="Linear warm-up before the cosine decay.")
     label_smoothing: float = 0.0
     patience: int = 10
+    min_epochs: int = Field(
+        0, description="Epochs before early stopping starts watching (the warm-up's noise).")
+    counterexample_weight: float = Field(
+        0.0, description="Loss weight of the counterexample paired with every training sequence "
+        "(the sign with its location, handshape, movement or hands changed, taught as 'not "
+        "sure'); 0 turns them off.")
     seed: int = 0
 
 
+class EvaluationSource(Settings):
+    """Landmarks from another source, for evaluation only (never trained on)."""
+
+    name: str
+    root: str
+    index: str = Field("train.csv", description="Index CSV; may list signs outside the 250.")
+
+    def resolved_root(self) -> Path:
+        root = Path(self.root).expanduser()
+        return root if root.is_absolute() else PROJECT_ROOT / root
+
+
+class EvaluationConfig(Settings):
+    keep: float = Field(
+        0.98, description="Share of held-out sequences recognised right that the fitted "
+        "acceptance rule keeps; the rest of the model's answers below it become 'not sure'.")
+    min_frames: int = Field(2, description="Fewer frames than this are 'not sure'.")
+    min_hand_frames: int = Field(1, description="Fewer frames with a hand are 'not sure'.")
+    other_sources: list[EvaluationSource] = Field(
+        default_factory=list, description="Other sources to evaluate on (skipped if missing).")
+
+
 class ExportConfig(Settings):
-    registered_model_name: str = "signbridge-asl"
     parity_tolerance: float = 1e-4
     parity_sequences: int = 16
     quantized: list[Literal["float16", "dynamic_int8"]] = Field(
@@ -95,7 +122,6 @@ class AppConfig(Settings):
     port: int = 7860
     max_upload_mb: float = 50.0
     max_video_seconds: float = 10.0
-    max_model_frames: int = Field(32, description="Frames sampled from a video for recognition.")
     tutorial_video_dir: str | None = Field(
         None, description="Folder of <sign_ord>_<sign>_<n>.mp4 example videos."
     )
@@ -112,5 +138,78 @@ class AppConfig(Settings):
 
 
 class DeployConfig(Settings):
-    model_name: str = "signbridge-asl"
     app: AppConfig = AppConfig()
+
+
+class TrainingConfig(Settings):
+    """The `parameters:` of a training pipeline config."""
+
+    data: DataConfig = DataConfig()
+    split: SplitConfig = SplitConfig()
+    preprocess: PreprocessConfig = PreprocessConfig()
+    network: ModelConfig = ModelConfig()
+    training: TrainConfig = TrainConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    export: ExportConfig = ExportConfig()
+
+    def split_validation_signers(self) -> int:
+        """How many validation signers a cross-validation fold draws (a count, even when the
+        config names them)."""
+        chosen = self.split.validation_signers
+        return len(chosen) if isinstance(chosen, list) else chosen
+
+
+DEFAULT_TRAINING_CONFIG = PROJECT_ROOT / "configs" / "train_sample.yaml"
+DEFAULT_DEPLOY_CONFIG = PROJECT_ROOT / "configs" / "deploy.yaml"
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A pipeline config file as a dict; a missing or malformed file is named in the error."""
+    import yaml
+
+    from signbridge.errors import SignbridgeError
+
+    path = Path(path)
+    if not path.is_file():
+        raise SignbridgeError(f"{path}: config file not found")
+    try:
+        content = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise SignbridgeError(f"{path}: not valid YAML ({error})") from error
+    if not isinstance(content, dict):
+        raise SignbridgeError(f"{path}: expected a mapping with `model:` and `parameters:`")
+    return content
+
+
+def _typed(path: str | Path, settings_type: type[Settings], section: str | None = None):
+    from pydantic import ValidationError
+
+    from signbridge.errors import SignbridgeError
+
+    parameters = read_yaml(path).get("parameters", {}) or {}
+    try:
+        return settings_type(**(parameters.get(section, {}) if section else parameters))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in ((section,) if section else ()) + first["loc"])
+        raise SignbridgeError(f"{path}: parameters.{where}: {first['msg']}") from error
+
+
+def load_training_config(path: str | Path = DEFAULT_TRAINING_CONFIG) -> TrainingConfig:
+    """The typed parameters of a training config (what the pipeline will run with)."""
+    return _typed(path, TrainingConfig)
+
+
+def load_deploy_config(path: str | Path = DEFAULT_DEPLOY_CONFIG) -> DeployConfig:
+    return _typed(path, DeployConfig, "deploy")
+
+
+def model_name(path: str | Path = DEFAULT_DEPLOY_CONFIG) -> str:
+    """The model's name: the `model.name` key of a pipeline config (the deploy config's by
+    default), used for the ZenML model and the MLflow registered model alike."""
+    from signbridge.errors import SignbridgeError
+
+    name = (read_yaml(path).get("model") or {}).get("name")
+    if not name:
+        raise SignbridgeError(f"{path}: no `model: name:` set")
+    return str(name)

@@ -28,7 +28,7 @@ def app_url(trained_home, tmp_path_factory):
     config = write_config(
         "configs/deploy.yaml", tmp_path_factory.mktemp("app") / "deploy.yaml",
         deploy={"model_name": "signbridge-asl",
-                "app": {"host": "127.0.0.1", "port": free_port(), "max_model_frames": 24}},
+                "app": {"host": "127.0.0.1", "port": free_port()}},
     )
     started = run_cli("serve", "--config", str(config), home=trained_home)
     assert started.returncode == 0, started.stdout + started.stderr[-4000:]

@@ -4,18 +4,19 @@ import numpy as np
 import pytest
 from ai_edge_litert.interpreter import Interpreter
 
-from signbridge.config import ModelConfig
+from signbridge.config import ModelConfig, PreprocessConfig
 from signbridge.model.export import ParityError, check_parity, convert_to_tflite
 from signbridge.model.network import build_classifier
 
 MAX_FRAMES = 16
+PREPROCESS = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True)
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     classifier = build_classifier(ModelConfig(width=32, num_blocks=1, num_heads=2), MAX_FRAMES)
     path = convert_to_tflite(
-        classifier, MAX_FRAMES, tmp_path_factory.mktemp("tflite") / "model.tflite"
+        classifier, PREPROCESS, tmp_path_factory.mktemp("tflite") / "model.tflite"
     )
     return classifier, path
 
@@ -40,7 +41,7 @@ def test_signature_matches_the_competition_contract(exported):
 def test_tflite_matches_keras_on_real_sequences(exported, sample_dataset):
     classifier, path = exported
     sequences = [sample_dataset.sequence(i) for i in range(0, 125, 12)]
-    report = check_parity(classifier, MAX_FRAMES, path, sequences, tolerance=1e-4)
+    report = check_parity(classifier, PREPROCESS, path, sequences, tolerance=1e-4)
     assert report.sequences == len(sequences)
     assert report.max_abs_difference <= 1e-4
 
@@ -49,14 +50,14 @@ def test_parity_check_fails_loudly_when_models_differ(exported, sample_dataset):
     _, path = exported
     other = build_classifier(ModelConfig(width=32, num_blocks=1, num_heads=2), MAX_FRAMES)
     with pytest.raises(ParityError, match="differs from Keras"):
-        check_parity(other, MAX_FRAMES, path, [sample_dataset.sequence(0)], tolerance=1e-4)
+        check_parity(other, PREPROCESS, path, [sample_dataset.sequence(0)], tolerance=1e-4)
 
 
 @pytest.mark.parametrize("quantization", ["float16", "dynamic_int8"])
 def test_quantised_exports_keep_the_contract_and_stay_close(exported, sample_dataset, tmp_path,
                                                             quantization):
     classifier, float_path = exported
-    path = convert_to_tflite(classifier, MAX_FRAMES, tmp_path / "q.tflite", quantization)
+    path = convert_to_tflite(classifier, PREPROCESS, tmp_path / "q.tflite", quantization)
     assert path.stat().st_size < float_path.stat().st_size
     runner = Interpreter(model_path=str(path)).get_signature_runner("serving_default")
     reference = Interpreter(model_path=str(float_path)).get_signature_runner("serving_default")

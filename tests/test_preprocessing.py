@@ -60,7 +60,7 @@ def test_any_length_gives_fixed_shape_and_mask(frames):
     features, masks = preprocess_sequences([sequence], CONFIG)
     assert features.shape == (1, MAX_FRAMES, 65, 4)
     assert np.isfinite(features).all()
-    assert masks[0].sum() == min(frames, CONFIG)
+    assert masks[0].sum() == min(frames, MAX_FRAMES)
     assert (features[0][masks[0] == 0] == 0).all()
 
 
@@ -71,7 +71,7 @@ def test_nan_only_parts_become_zero_not_nan(sample_dataset):
     features, masks = preprocess_sequences([sequence], CONFIG)
     hands = model_part_slices()
     assert np.isfinite(features).all()
-    assert masks[0].sum() == min(len(sequence), CONFIG)  # no hands anywhere: keep every frame
+    assert masks[0].sum() == min(len(sequence), MAX_FRAMES)  # no hands anywhere: keep every frame
     assert not features[0][:, hands["left_hand"]].any()
     assert not features[0][:, hands["right_hand"]].any()
     assert features[0][:, hands["pose"]].any()
@@ -91,3 +91,26 @@ def test_normalisation_removes_position_and_scale(sample_dataset):
         preprocess_sequences([moved], CONFIG),
     )
     np.testing.assert_allclose(original, shifted, atol=1e-4)
+
+
+@pytest.mark.parametrize("anchor", ["points", "shoulders"])
+def test_both_anchors_remove_position_and_scale(sample_dataset, anchor):
+    config = PreprocessConfig(max_frames=MAX_FRAMES, anchor=anchor)
+    sequence = sample_dataset.sequence(7)
+    moved = sequence.copy()
+    moved[..., :2] = moved[..., :2] * 0.6 + 0.15
+    np.testing.assert_allclose(preprocess_sequences([sequence], config)[0],
+                               preprocess_sequences([moved], config)[0], atol=1e-4)
+
+
+def test_aspect_correction_undoes_another_cameras_aspect_ratio(sample_dataset):
+    """The same signing filmed landscape instead of portrait: y units shrink against x."""
+    sequence = sample_dataset.sequence(11)
+    landscape = sequence.copy()
+    landscape[..., 1] = 0.5 + (landscape[..., 1] - 0.5) * 0.4
+    corrected = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True)
+    plain = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=False)
+    np.testing.assert_allclose(preprocess_sequences([sequence], corrected)[0],
+                               preprocess_sequences([landscape], corrected)[0], atol=1e-3)
+    assert not np.allclose(preprocess_sequences([sequence], plain)[0],
+                           preprocess_sequences([landscape], plain)[0], atol=1e-2)

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from signbridge.config import PreprocessConfig
 from signbridge.data.files import read_index
@@ -15,7 +16,7 @@ from tests.conftest import SAMPLE_ROOT
 
 def test_cache_holds_the_model_rows_of_every_sequence(tmp_path, sample_dataset):
     shards, rejected = build_shard_cache(read_index(SAMPLE_ROOT), tmp_path, shard_size=40)
-    assert rejected == [] and shards.sequences == 125 and len(shards.shards) == 4
+    assert rejected == [] and shards.sequences == 269 and len(shards.shards) == 7
     cached = shards.load()
     expected = sample_dataset.frames[:, model_rows()].astype(np.float16).astype(np.float32)
     np.testing.assert_array_equal(cached.frames, expected)
@@ -72,13 +73,30 @@ def test_training_batches_are_augmented_afresh_every_epoch(tmp_path):
     dataset = training_dataset(one, PreprocessConfig(max_frames=16), batch_size=64, seed=0)
     epochs = [list(dataset) for _ in range(2)]
     for batches in epochs:
-        labels = np.concatenate([label.numpy() for _, label in batches])
+        labels = np.concatenate([target.numpy().argmax(1) for _, target, _ in batches])
         assert sorted(labels) == sorted(sequence_table(one)["label"])  # each sequence once
-        (features, masks), _ = batches[0]
+        (features, masks), _, weights = batches[0]
         assert features.shape[1:] == (16, 65, 4) and masks.shape[1:] == (16,)
+        assert (weights.numpy() == 1.0).all()
     first, second = (np.sort(batches[0][0][0].numpy().ravel()) for batches in epochs)
     assert not np.allclose(first, second)  # new variations, not stored copies
     plain = training_dataset(one, PreprocessConfig(max_frames=16, augment={"enabled": False}),
                              batch_size=64, seed=0)
     once, again = (np.sort(next(iter(plain))[0][0].numpy().ravel()) for _ in range(2))
     np.testing.assert_allclose(once, again)  # without augmentation, the same features
+
+
+def test_every_training_sequence_comes_with_a_weighted_counterexample(tmp_path):
+    shards, _ = build_shard_cache(read_index(SAMPLE_ROOT), tmp_path / "raw", shard_size=32)
+    one = shards.restricted_to(["2044"])
+    dataset = training_dataset(one, PreprocessConfig(max_frames=16), batch_size=64, seed=0,
+                               counterexample_weight=0.5)
+    targets = np.concatenate([target.numpy() for _, target, _ in dataset])
+    weights = np.concatenate([weight.numpy() for _, _, weight in dataset])
+    real = targets.max(axis=1) == 1.0
+    assert real.sum() == (~real).sum() == one.sequences
+    assert set(weights[real]) == {1.0} and set(weights[~real]) == {0.5}
+    known = np.unique(sequence_table(one)["label"])
+    # A counterexample's target is spread evenly over the signs seen in training.
+    np.testing.assert_allclose(targets[~real][:, known], 1 / len(known))
+    assert targets[~real].sum(axis=1) == pytest.approx(1.0)

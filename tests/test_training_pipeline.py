@@ -25,7 +25,7 @@ def test_run_is_tracked_in_mlflow(trained_home):
     assert len(run.data.tags["data_fingerprint"]) == 16
     params, metrics = run.data.params, run.data.metrics
     assert params["network.width"] == "32" and params["preprocess.max_frames"] == "16"
-    assert int(params["sequences_loaded"]) == 125 and params["files_rejected"] == "0"
+    assert int(params["sequences_loaded"]) == 269 and params["files_rejected"] == "0"
     assert set(params["evaluation_signers"].split(",")).isdisjoint(params["train_signers"].split(","))
     for name in ("eval_top1_accuracy", "eval_top5_accuracy", "eval_top10_accuracy",
                  "tflite_size_bytes", "tflite_parity_max_abs_diff", "tflite_latency_ms_64_frames"):

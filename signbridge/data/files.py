@@ -115,10 +115,10 @@ def landmarks_from_table(table: pa.Table, path: str | Path) -> np.ndarray:
     return coords.reshape(n_frames, ROWS_PER_FRAME, len(COORDINATES))
 
 
-def read_index(root: str | Path) -> pd.DataFrame:
-    """Read `train.csv` of a competition-layout folder, with `path` made absolute."""
+def read_index(root: str | Path, name: str = "train.csv") -> pd.DataFrame:
+    """Read `train.csv` (or another index) of a competition-layout folder, `path` made absolute."""
     root = Path(root)
-    index_path = root / "train.csv"
+    index_path = root / name
     if not index_path.is_file():
         raise SignbridgeError(
             f"{index_path}: not found; data.root must be a folder with train.csv and "

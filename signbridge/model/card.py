@@ -16,6 +16,7 @@ def render_model_card(
     export: dict[str, object],
     settings: dict[str, object],
     trained_signs: list[str],
+    acceptance: dict[str, object] | None = None,
 ) -> str:
     """Markdown model card; `data` holds the ingestion summary (root, signers, counts)."""
     shown = ", ".join(f"`{sign}`" for sign in trained_signs[:10])
@@ -47,6 +48,9 @@ The split is **by signer**: no participant appears in more than one of train, va
 ## Evaluation (held-out signers)
 {_table(evaluation)}
 
+## When it says "not sure"
+{_acceptance(acceptance)}
+
 ## Export
 TFLite, signature `serving_default`, input `inputs` float32 `[n_frames, 543, 3]` (raw frames, NaN
 allowed), output `outputs` float32 `[250]`; preprocessing is inside the model.
@@ -58,9 +62,23 @@ allowed), output `outputs` float32 `[250]`; preprocessing is inside the model.
 
 ## Limits
 - Trained on {len(trained_signs)} of the 250 signs ({shown}{more}); outputs for the other
-  {250 - len(trained_signs)} signs were never trained and mean nothing.
+  {250 - len(trained_signs)} signs were never trained and mean nothing: answers rank only the
+  trained signs, and a clip of any other sign should be answered "not sure".
 - Landmark quality depends on MediaPipe: poor light, hands out of frame or occlusion lower accuracy;
   the app reports how many frames had hands.
 - Signers in the data are adults filmed on phones; other ages, camera angles or signing styles may
   be recognised less well. Accuracy on unseen signers is the number above, measured on few signers.
 """
+
+
+def _acceptance(rule: dict[str, object] | None) -> str:
+    if not rule:
+        return "No acceptance rule: every answer is given as is."
+    return (
+        f"Answers rank only the {len(rule['known_signs'])} trained sign(s). An answer is given "
+        f"only when the clip has at least {rule['min_frames']} frames, a hand in at least "
+        f"{rule['min_hand_frames']}, and the calibrated confidence (temperature "
+        f"{rule['temperature']}) among the trained signs is at least {rule['min_confidence']:.0%}; "
+        "otherwise the answer is \"not sure\" with the reason. The threshold keeps "
+        f"{rule.get('fitted_on', {}).get('keep', 0):.0%} of the validation signers' correctly "
+        "recognised sequences.")

@@ -1,5 +1,5 @@
 """Leave-signers-out cross-validation: every signer is held out once, scored by a model that never
-saw them. The figure that says how the recipe does on new people, with the worst fold beside the
+saw them. The figure that says how a recipe does on new people, with the worst fold beside the
 mean."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
+from signbridge.config import PreprocessConfig, TrainingConfig
+from signbridge.data.landmarks import index_to_sign
 from signbridge.data.shards import ShardSet, sequence_table
+from signbridge.model.evaluation import OtherSource
 from signbridge.model.features import FeatureSet
 from signbridge.model.preprocessing import preprocess_sequences
 
@@ -47,44 +49,37 @@ def features_of(shards: ShardSet, preprocess: PreprocessConfig) -> FeatureSet:
     return FeatureSet(features, masks, data.labels)
 
 
-FoldScorer = Callable[[Fold, object, ShardSet], dict[str, float]]
-
-
 def cross_validate(
     everything: ShardSet,
-    preprocess: PreprocessConfig,
-    network: ModelConfig,
-    training: TrainConfig,
+    config: TrainingConfig,
     folds: int,
-    validation_signers: int,
-    seed: int,
-    score: FoldScorer | None = None,
+    others: list[OtherSource] | None = None,
     on_fold: Callable[[dict], None] | None = None,
 ) -> pd.DataFrame:
-    """Train one model per fold and score it on the fold's held-out signers.
-
-    Returns one row per fold: held-out signers, sequences, top-1, the restored epoch, and what
-    `score(fold, model, held_out_shards)` adds.
+    """Train one model per fold and assess it on the fold's held-out signers (and on other
+    sources): one row per fold with top-1, accepted-and-right, "not sure" and the restored epoch.
     """
+    from signbridge.data.landmarks import expand_model_rows
+    from signbridge.model.evaluation import assess
     from signbridge.model.training import train_classifier
 
-    signers = sorted(sequence_table(everything)["participant_id"].unique().tolist())
+    table = sequence_table(everything)
+    signers = sorted(table["participant_id"].unique().tolist())
+    known = sorted({index_to_sign()[label] for label in table["label"]})
     rows = []
-    for fold in signer_folds(signers, folds, validation_signers, seed):
+    for fold in signer_folds(signers, folds, config.split_validation_signers(), config.split.seed):
+        validation = features_of(everything.restricted_to(fold.validation), config.preprocess)
+        trained = everything.restricted_to(fold.train)
+        result = train_classifier(trained, validation, config.preprocess, config.network,
+                                  config.training)
         held_out = everything.restricted_to(fold.held_out)
-        result = train_classifier(
-            everything.restricted_to(fold.train), features_of(everything.restricted_to(
-                fold.validation), preprocess), preprocess, network, training)
-        evaluation = features_of(held_out, preprocess)
-        probabilities = result.model.predict(evaluation.inputs(), verbose=0)
-        row = {
-            "fold": fold.number,
-            "held_out_signers": ",".join(fold.held_out),
-            "sequences": len(evaluation),
-            "top1_accuracy": float(np.mean(probabilities.argmax(1) == evaluation.labels)),
-            "best_epoch": result.best_epoch,
-            **(score(fold, result.model, held_out) if score else {}),
-        }
+        raw = held_out.load()
+        fold_known = sorted({index_to_sign()[label] for label in sequence_table(trained)["label"]})
+        assessment = assess(result.model, config.preprocess, config.evaluation, fold_known or known,
+                            validation, features_of(held_out, config.preprocess),
+                            [expand_model_rows(s) for s in raw.sequences()], others or [])
+        row = {"fold": fold.number, "held_out_signers": ",".join(fold.held_out),
+               "sequences": len(raw), "best_epoch": result.best_epoch, **assessment.metrics}
         rows.append(row)
         if on_fold:
             on_fold(row)

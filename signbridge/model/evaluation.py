@@ -61,3 +61,122 @@ def _most_confused(predicted: np.ndarray, label: int) -> str:
         return ""
     values, counts = np.unique(wrong, return_counts=True)
     return index_to_sign()[values[counts.argmax()]]
+
+
+@dataclass
+class Judged:
+    """Sequences run through the model and its acceptance rule."""
+
+    signs: list[str]  # the true sign of each sequence ("" if it has no name)
+    answers: list  # serving.acceptance.Answer per sequence
+
+    def known(self, known_signs: list[str]) -> np.ndarray:
+        return np.isin(self.signs, known_signs)
+
+
+def judge_all(rule, probabilities: np.ndarray, sequences: list[np.ndarray], signs: list[str],
+              sign_labels: list[str]) -> Judged:
+    """Apply an acceptance rule to each sequence's model output (`[N, 250]`)."""
+    answers = [rule.judge(p, frames, sign_labels)
+               for p, frames in zip(probabilities, sequences, strict=True)]
+    return Judged(list(signs), answers)
+
+
+def acceptance_metrics(judged: Judged, known_signs: list[str]) -> dict[str, float]:
+    """How answers fare: of sequences of known signs, the share accepted and right, accepted and
+    wrong, and "not sure"; of sequences of other signs, the share answered "not sure"."""
+    known = judged.known(known_signs)
+    accepted = np.array([a.accepted for a in judged.answers], bool)
+    right = np.array([bool(a.top) and a.top[0][0] == sign
+                      for a, sign in zip(judged.answers, judged.signs, strict=True)], bool)
+    metrics: dict[str, float] = {}
+    if known.any():
+        metrics.update({
+            "known_sequences": float(known.sum()),
+            "top1_accuracy": float(right[known].mean()),
+            "accepted_right": float((accepted & right)[known].mean()),
+            "accepted_wrong": float((accepted & ~right)[known].mean()),
+            "not_sure": float((~accepted)[known].mean()),
+        })
+    if (~known).any():
+        metrics.update({
+            "unknown_sequences": float((~known).sum()),
+            "unknown_not_sure": float((~accepted)[~known].mean()),
+        })
+    return metrics
+
+
+def coverage_curve(confidences: np.ndarray, right: np.ndarray) -> pd.DataFrame:
+    """Selective accuracy: accepting only answers at or above each confidence, the share of
+    sequences answered (coverage) and the accuracy among them."""
+    order = np.argsort(-confidences)
+    answered = np.arange(1, len(order) + 1)
+    return pd.DataFrame({
+        "threshold": confidences[order],
+        "coverage": answered / max(len(order), 1),
+        "selective_accuracy": np.cumsum(right[order]) / answered,
+    })
+
+
+@dataclass
+class OtherSource:
+    """Landmark sequences from another source, loaded once, with their signs' names."""
+
+    name: str
+    sequences: list[np.ndarray]  # raw [n, 543, 3]
+    signs: list[str]
+
+
+def load_other_source(name: str, root, index_name: str) -> OtherSource | None:
+    """An evaluation source in the competition layout, or None if it is not there."""
+    from pathlib import Path
+
+    from signbridge.data.files import read_index, read_landmark_file
+
+    if not (Path(root) / index_name).is_file():
+        return None
+    index = read_index(root, index_name)
+    return OtherSource(name, [read_landmark_file(p) for p in index["path"]],
+                       index["sign"].tolist())
+
+
+@dataclass
+class Assessment:
+    rule: object  # serving.acceptance.AcceptanceRule, fitted on the validation signers
+    metrics: dict[str, float]
+    scores: Evaluation
+    coverage: pd.DataFrame
+
+
+def assess(model, preprocess, settings, known_signs: list[str], validation, held_out,
+           held_out_sequences: list[np.ndarray], others: list[OtherSource]) -> Assessment:
+    """Fit the acceptance rule on the validation signers, then score the held-out signers (top-k,
+    accepted and right, "not sure") and every other source (known signs, unknown signs).
+
+    `validation` and `held_out` are FeatureSets; `held_out_sequences` the held-out raw frames.
+    """
+    from signbridge.data.landmarks import model_rows
+    from signbridge.model.preprocessing import preprocess_sequences
+    from signbridge.serving.acceptance import fit_acceptance
+
+    signs = list(index_to_sign())
+    rule = fit_acceptance(model.predict(validation.inputs(), verbose=0), validation.labels,
+                          known_signs, signs, settings.keep, settings.min_frames,
+                          settings.min_hand_frames)
+    probabilities = model.predict(held_out.inputs(), verbose=0)
+    scores = evaluate_predictions(probabilities, held_out.labels)
+    judged = judge_all(rule, probabilities, held_out_sequences,
+                       [signs[label] for label in held_out.labels], signs)
+    metrics = {**scores.metrics, **acceptance_metrics(judged, known_signs)}
+    confidences = np.array([a.top[0][1] if a.top else 0.0 for a in judged.answers])
+    right = np.array([bool(a.top) and a.top[0][0] == s
+                      for a, s in zip(judged.answers, judged.signs, strict=True)])
+    for other in others:
+        features, masks = preprocess_sequences([s[:, model_rows()] for s in other.sequences],
+                                               preprocess)
+        other_probabilities = model.predict([features, masks], verbose=0)
+        other_metrics = acceptance_metrics(
+            judge_all(rule, other_probabilities, other.sequences, other.signs, signs),
+            known_signs)
+        metrics.update({f"{other.name}/{name}": value for name, value in other_metrics.items()})
+    return Assessment(rule, metrics, scores, coverage_curve(confidences, right))

@@ -8,9 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from signbridge.data.landmarks import ROWS_PER_FRAME, index_to_sign
+from signbridge.config import PreprocessConfig
+from signbridge.data.landmarks import ROWS_PER_FRAME
 from signbridge.errors import SignbridgeError
-from signbridge.model.preprocessing import LandmarkPreprocessing
+from signbridge.model.preprocessing import preprocessing_layer
 from signbridge.serving.classifier import INPUT_NAME, OUTPUT_NAME, SIGNATURE, SignClassifier
 
 
@@ -18,9 +19,9 @@ class ParityError(SignbridgeError):
     """The TFLite model does not reproduce the Keras model."""
 
 
-def end_to_end_function(classifier: keras.Model, max_frames: int):
+def end_to_end_function(classifier: keras.Model, preprocess: PreprocessConfig):
     """Raw frames `[n, 543, 3]` -> probabilities `[250]`: preprocessing then the classifier."""
-    preprocessing = LandmarkPreprocessing(max_frames=max_frames)
+    preprocessing = preprocessing_layer(preprocess)
 
     def predict(inputs: tf.Tensor) -> dict[str, tf.Tensor]:
         features, mask = preprocessing(inputs)
@@ -34,7 +35,8 @@ QUANTIZATIONS = ("float32", "float16", "dynamic_int8")
 
 
 def convert_to_tflite(
-    classifier: keras.Model, max_frames: int, path: str | Path, quantization: str = "float32"
+    classifier: keras.Model, preprocess: PreprocessConfig, path: str | Path,
+    quantization: str = "float32",
 ) -> Path:
     """Write a `.tflite` with signature `serving_default`: `inputs` [None,543,3] -> `outputs` [250].
 
@@ -47,7 +49,7 @@ def convert_to_tflite(
     archive.track(classifier)
     archive.add_endpoint(
         SIGNATURE,
-        end_to_end_function(classifier, max_frames),
+        end_to_end_function(classifier, preprocess),
         input_signature=[tf.TensorSpec([None, ROWS_PER_FRAME, 3], tf.float32, name=INPUT_NAME)],
     )
     with tempfile.TemporaryDirectory() as saved_model:
@@ -72,7 +74,7 @@ class ParityReport:
 
 def check_parity(
     classifier: keras.Model,
-    max_frames: int,
+    preprocess: PreprocessConfig,
     tflite_path: str | Path,
     sequences: list[np.ndarray],
     tolerance: float,
@@ -80,8 +82,10 @@ def check_parity(
     """Compare Keras and TFLite outputs on the given raw sequences; raise ParityError if apart."""
     if not sequences:
         raise SignbridgeError("parity check needs at least one sequence")
-    keras_predict = tf.function(end_to_end_function(classifier, max_frames))
-    tflite_model = SignClassifier(tflite_path, list(index_to_sign()))
+    keras_predict = tf.function(  # one trace for every sequence length
+        end_to_end_function(classifier, preprocess),
+        input_signature=[tf.TensorSpec([None, ROWS_PER_FRAME, 3], tf.float32)])
+    tflite_model = SignClassifier(tflite_path)
     worst = 0.0
     for frames in sequences:
         expected = keras_predict(tf.constant(frames, tf.float32))[OUTPUT_NAME].numpy()

@@ -103,16 +103,27 @@ def build_feature_shards(
     return FeatureShards(str(cache_dir), names, sequences, config.max_frames)
 
 
-def training_dataset(shard_set: ShardSet, config: PreprocessConfig, batch_size: int, seed: int):
-    """Shuffled batches `((features, mask), label)` of freshly augmented training sequences.
+def training_dataset(
+    shard_set: ShardSet,
+    config: PreprocessConfig,
+    batch_size: int,
+    seed: int,
+    counterexample_weight: float = 0.0,
+):
+    """Shuffled batches `((features, mask), target, weight)` of freshly augmented sequences.
 
     Landmark shards are read one at a time (in a new order every epoch); each sequence is
     augmented (if `config.augment.enabled`) and preprocessed by the model's own layer in
-    parallel tf.data workers.
+    parallel tf.data workers. Targets are one-hot over the 250 signs. With a
+    `counterexample_weight`, every sequence also yields a changed copy (`counterexamples.py`)
+    whose target spreads evenly over the signs seen in training, weighted by that much.
     """
     import tensorflow as tf
 
+    from signbridge.data.landmarks import NUM_SIGNS
+    from signbridge.data.shards import sequence_table
     from signbridge.model.augment import augment_points
+    from signbridge.model.counterexamples import counterexample
     from signbridge.model.preprocessing import preprocessing_layer
 
     epochs = itertools.count()
@@ -126,16 +137,30 @@ def training_dataset(shard_set: ShardSet, config: PreprocessConfig, batch_size: 
                 yield from zip(shard.sequences(), shard.labels, strict=True)
 
     layer = preprocessing_layer(config)
+    known = np.zeros(NUM_SIGNS, np.float32)
+    known[np.unique(sequence_table(shard_set)["label"].to_numpy(np.int64))] = 1.0
+    unsure = tf.constant(known / known.sum())
 
-    def prepare(points, label):
+    def features(points):
         if config.augment.enabled:
             points = augment_points(points, config.augment)
-        return layer.from_model_rows(points), label
+        return layer.from_model_rows(points)
+
+    def prepare(points, label):
+        (features_in, mask), target = features(points), tf.one_hot(label, NUM_SIGNS)
+        if not counterexample_weight:
+            return (features_in, mask), target, tf.constant(1.0)
+        changed, changed_mask = features(counterexample(points))
+        return ((tf.stack([features_in, changed]), tf.stack([mask, changed_mask])),
+                tf.stack([target, unsure]), tf.constant([1.0, counterexample_weight]))
 
     signature = (tf.TensorSpec((None, MODEL_POINTS, 3), tf.float32), tf.TensorSpec((), tf.int64))
     dataset = tf.data.Dataset.from_generator(sequences, output_signature=signature)
     # A known length lets Keras count steps per epoch instead of running out of data.
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(shard_set.sequences))
-    return (dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
-            .map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
-            .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    dataset = dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+    if counterexample_weight:  # each sequence came with its counterexample
+        dataset = dataset.unbatch().apply(
+            tf.data.experimental.assert_cardinality(2 * shard_set.sequences))
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -53,3 +53,24 @@ def confusion_matrix(confusion: pd.DataFrame, max_signs: int = 40) -> Image.Imag
             axis.text(column, row, str(count), ha="center", va="center")
     figure.colorbar(image, ax=axis)
     return _to_image(figure)
+
+
+def coverage_plot(curve: pd.DataFrame, threshold: float, accepted_right: float,
+                  title: str = "Held-out signers") -> Image.Image:
+    """Selective accuracy against coverage, with the acceptance rule's threshold marked."""
+    figure, axis = plt.subplots(figsize=(6, 4))
+    axis.plot(curve["coverage"], curve["selective_accuracy"], color="tab:blue")
+    chosen = curve[curve["threshold"] >= threshold]
+    if len(chosen):
+        point = chosen.iloc[-1]
+        axis.scatter([point["coverage"]], [point["selective_accuracy"]], color="tab:red", zorder=3,
+                     label=f"accepted from {threshold:.0%}: {point['coverage']:.0%} answered, "
+                           f"{accepted_right:.0%} accepted and right")
+        axis.legend(loc="lower left", fontsize=8)
+    axis.set_xlabel("coverage (share of sequences answered)")
+    axis.set_ylabel("accuracy of the answers given")
+    axis.set_xlim(0, 1.02)
+    axis.set_ylim(min(0.5, float(curve["selective_accuracy"].min()) - 0.02), 1.01)
+    axis.grid(alpha=0.3)
+    axis.set_title(f"Coverage and selective accuracy ({title})")
+    return _to_image(figure)

@@ -5,8 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import keras
-import numpy as np
-import tensorflow as tf
 
 from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
 from signbridge.data.landmarks import NUM_SIGNS
@@ -15,6 +13,31 @@ from signbridge.model.features import FeatureSet, training_dataset
 from signbridge.model.network import build_classifier
 
 EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class SignAccuracy(keras.metrics.Metric):
+    """Top-1 accuracy over the examples of real signs; counterexamples (whose target is spread
+    over several signs) are left out, so the figure means the same with or without them."""
+
+    def __init__(self, name: str = "accuracy", **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
+        self.hits = self.add_variable(shape=(), initializer="zeros", name="hits")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        real = keras.ops.cast(keras.ops.max(y_true, axis=-1) > 0.6, "float32")
+        right = keras.ops.cast(
+            keras.ops.argmax(y_true, axis=-1) == keras.ops.argmax(y_pred, axis=-1), "float32")
+        self.hits.assign_add(keras.ops.sum(right * real))
+        self.count.assign_add(keras.ops.sum(real))
+
+    def result(self):
+        return self.hits / keras.ops.maximum(self.count, 1.0)
+
+    def reset_state(self) -> None:
+        self.hits.assign(0.0)
+        self.count.assign(0.0)
 
 
 class _EpochReporter(keras.callbacks.Callback):
@@ -77,19 +100,19 @@ def train_classifier(
         optimizer=_optimizer(train_config, steps_per_epoch),
         # One-hot targets, because only the categorical loss supports label smoothing.
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_config.label_smoothing),
-        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+        metrics=[SignAccuracy(name="accuracy")],
     )
-    callbacks: list[keras.callbacks.Callback] = [
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=train_config.patience, restore_best_weights=True
-        )
-    ]
+    stopper = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=train_config.patience, restore_best_weights=True,
+        start_from_epoch=train_config.min_epochs,
+    )
+    callbacks: list[keras.callbacks.Callback] = [stopper]
     if on_epoch_end:
         callbacks.append(_EpochReporter(on_epoch_end))
-    one_hot = lambda inputs, label: (inputs, tf.one_hot(label, NUM_SIGNS))  # noqa: E731
-    batches = training_dataset(train, preprocess, train_config.batch_size, train_config.seed)
+    batches = training_dataset(train, preprocess, train_config.batch_size, train_config.seed,
+                               train_config.counterexample_weight)
     history = model.fit(
-        batches.map(one_hot),
+        batches,
         validation_data=(tuple(validation.inputs()),
                          keras.utils.to_categorical(validation.labels, NUM_SIGNS)),
         epochs=train_config.epochs,
@@ -97,5 +120,6 @@ def train_classifier(
         shuffle=False,  # the dataset shuffles itself
         verbose=2,
     ).history
-    best_epoch = int(np.argmin(history["val_loss"])) + 1
-    return TrainingResult(model, history, best_epoch)
+    # The epoch whose weights the stopper restored (the last one if it never watched).
+    restored = stopper.best_epoch if stopper.best_weights is not None else len(history["loss"]) - 1
+    return TrainingResult(model, history, int(restored) + 1)

@@ -1,10 +1,12 @@
-"""MLflow pyfunc wrapper of an exported sign model (logged as "models from code").
+"""MLflow pyfunc wrapper of an exported model package (logged as "models from code").
 
 Self-contained on purpose (numpy + ai-edge-litert only), so the registered model loads anywhere:
 `mlflow.pyfunc.load_model("models:/signbridge-asl@production").predict(frames)` -> `[250]`.
+The whole package (labels, acceptance rule, model card) travels as the `package` artifact.
 """
 
 import json
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -15,13 +17,13 @@ class TFLiteSignModel(PythonModel):
     def load_context(self, context) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
-        interpreter = Interpreter(model_path=context.artifacts["model"])
+        package = Path(context.artifacts["package"])
+        interpreter = Interpreter(model_path=str(package / "model.tflite"))
         self.runner = interpreter.get_signature_runner("serving_default")
-        with open(context.artifacts["labels"]) as file:
-            labels = json.load(file)
+        labels = json.loads((package / "labels.json").read_text())
         self.labels = [labels[str(i)] for i in range(len(labels))]
 
-    def predict(self, context, model_input, params=None) -> np.ndarray:
+    def predict(self, context, model_input: np.ndarray, params=None) -> np.ndarray:
         """Probabilities over the signs for one raw landmark sequence `[frames, 543, 3]`."""
         frames = np.asarray(model_input, dtype=np.float32)
         return self.runner(inputs=frames)["outputs"]

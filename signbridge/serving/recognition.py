@@ -1,58 +1,103 @@
-"""Recognising a practice video: landmarks with MediaPipe, then the exported sign model."""
+"""Recognising a sign: landmarks (from a file or a video through MediaPipe) -> the model package's
+TFLite model -> its acceptance rule -> an `Answer` ("hello", or "not sure" and why).
+
+One path for the CLI (`predict`), the app and the HTTP API.
+"""
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from signbridge.serving.classifier import SignClassifier
-from signbridge.serving.video import VideoLimits, extract_landmarks
+import numpy as np
 
-TOP_K = 10
+from signbridge.errors import SignbridgeError
+from signbridge.serving.acceptance import Answer
+from signbridge.serving.classifier import SignClassifier
+from signbridge.serving.package import ModelPackage
+from signbridge.serving.video import DecodedVideo, VideoLimits, extract_landmarks
 
 
 @dataclass
-class Recognition:
-    top_signs: list[tuple[str, float]]
-    frames_used: int
-    frames_with_hands: int
-    timings: dict[str, float] = field(default_factory=dict)
-    overlay: Path | None = None
+class VideoAnswer:
+    answer: Answer
+    landmarks: np.ndarray  # [frames, 543, 3] of the sampled frames
+    video: DecodedVideo
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
 class Recogniser:
-    """One TFLite model shared by all requests; the interpreter is not thread-safe, so calls queue."""
+    """A model package loaded once and shared by all requests (thread-safe)."""
 
-    def __init__(self, classifier: SignClassifier, limits: VideoLimits) -> None:
-        self.classifier = classifier
+    def __init__(self, package: ModelPackage, limits: VideoLimits | None = None) -> None:
+        self.package = package
+        self.classifier = SignClassifier(package.model)
+        # Video is sampled to as many frames as the model was trained on, whatever the limits say.
+        limits = limits or VideoLimits()
+        limits.max_frames = package.max_frames
         self.limits = limits
-        self._model_lock = threading.Lock()
 
-    def recognise(self, video_path: str | Path, overlay_path: Path | None = None) -> Recognition:
-        """Top-10 signs for a video; raises SignbridgeError with a clear message for bad input."""
-        result = extract_landmarks(video_path, self.limits)
+    @property
+    def known_signs(self) -> list[str]:
+        return self.package.known_signs
+
+    def landmarks(self, frames: np.ndarray) -> Answer:
+        """The answer for raw landmarks `[n, 543, 3]` (NaN where a part was not seen)."""
+        probabilities = self.classifier.probabilities(frames)
+        return self.package.acceptance.judge(probabilities, frames, self.package.labels)
+
+    def video(self, path: str | Path) -> VideoAnswer:
+        """The answer for a video file; bad files raise SignbridgeError naming the problem."""
+        extracted = extract_landmarks(path, self.limits)
         start = time.perf_counter()
-        with self._model_lock:
-            top_signs = self.classifier.top_signs(result.landmarks, TOP_K)
-        timings = {**result.timings, "model": time.perf_counter() - start}
-        overlay = None
-        if overlay_path is not None:
-            from signbridge.tutor.render import overlay_clip
+        answer = self.landmarks(extracted.landmarks)
+        timings = {**extracted.timings, "model": time.perf_counter() - start}
+        return VideoAnswer(answer, extracted.landmarks, extracted.video, timings)
 
-            overlay = overlay_clip(result.video, result.landmarks, overlay_path)
-        return Recognition(top_signs, len(result.landmarks), result.frames_with_hands, timings,
-                           overlay)
+    def file(self, path: str | Path) -> Answer:
+        """A competition `.parquet` landmark file or a video (any other file)."""
+        from signbridge.data.files import read_landmark_file
+
+        path = Path(path)
+        if path.suffix.lower() == ".parquet":
+            return self.landmarks(read_landmark_file(path))
+        return self.video(path).answer
 
 
-def verdict(target_sign: str | None, top_signs: list[tuple[str, float]]) -> str:
-    """How the practised sign fared: first, in the top 10, or not recognised."""
-    if not target_sign:
+def practice_verdict(target: str | None, answer: Answer, known_signs: list[str]) -> str:
+    """What a learner practising `target` is told; never praise for an answer not accepted."""
+    if not target:
         return ""
-    ranked = [sign for sign, _ in top_signs]
-    if ranked and ranked[0] == target_sign:
-        return f"Well done: **{target_sign}** came first."
-    if target_sign in ranked:
-        return f"Close: **{target_sign}** is number {ranked.index(target_sign) + 1} of the top 10."
-    return f"Not yet: **{target_sign}** is not in the top 10; watch the example and try again."
+    if target not in known_signs:
+        return (f"This model cannot check **{target}** yet: it was trained on "
+                f"{len(known_signs)} sign(s) only. A model trained on the full competition data "
+                "(250 signs, `configs/train_full.yaml`) can.")
+    if not answer.accepted:
+        return f"Not sure this was **{target}**: {answer.reason}"
+    if answer.sign == target:
+        return f"Well done: that was **{target}**."
+    return (f"That looked like **{answer.sign}**, not **{target}**; watch the example and try "
+            "again.")
+
+
+def check_frames(frames: object) -> np.ndarray:
+    """Landmark frames from an API request as float32 `[n, 543, 3]`, or a clear error."""
+    from signbridge.data.landmarks import ROWS_PER_FRAME
+
+    try:
+        array = np.asarray(_nulls_as_nan(frames), dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise SignbridgeError(f"landmarks must be numbers shaped [frames, {ROWS_PER_FRAME}, 3] "
+                              f"(null for a missing point): {error}") from error
+    if array.ndim != 3 or array.shape[1:] != (ROWS_PER_FRAME, 3) or len(array) == 0:
+        raise SignbridgeError(f"landmarks must be shaped [frames>=1, {ROWS_PER_FRAME}, 3], "
+                              f"got {list(array.shape)}")
+    return array
+
+
+def _nulls_as_nan(values: object) -> object:
+    """JSON has no NaN: a point that was not detected arrives as null."""
+    if isinstance(values, list):
+        return [_nulls_as_nan(value) for value in values]
+    return np.nan if values is None else values

@@ -1,4 +1,5 @@
-"""Score the classifier on held-out signers; log metrics, per-sign table and confusion matrix."""
+"""Score the classifier on held-out signers, fit its acceptance rule, and test "not sure" on
+other sources: metrics, per-sign table, confusion matrix and coverage plot."""
 
 from typing import Annotated
 
@@ -9,9 +10,12 @@ from PIL import Image
 from zenml import log_metadata, step
 from zenml.logger import get_logger
 
-from signbridge.model.evaluation import evaluate_predictions
+from signbridge.config import EvaluationConfig, PreprocessConfig
+from signbridge.data.landmarks import expand_model_rows
+from signbridge.data.shards import ShardSet
+from signbridge.model.evaluation import assess, load_other_source
 from signbridge.model.features import FeatureShards
-from signbridge.model.plots import confusion_matrix
+from signbridge.model.plots import confusion_matrix, coverage_plot
 from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)
@@ -19,21 +23,52 @@ logger = get_logger(__name__)
 
 @step(experiment_tracker=EXPERIMENT_TRACKER)
 def evaluate_model(
-    sign_classifier: keras.Model, evaluation_features: FeatureShards
+    sign_classifier: keras.Model,
+    validation_features: FeatureShards,
+    evaluation_set: ShardSet,
+    evaluation_features: FeatureShards,
+    sign_counts: pd.DataFrame,
+    preprocess: PreprocessConfig,
+    evaluation: EvaluationConfig,
 ) -> tuple[
     Annotated[dict[str, float], "evaluation_metrics"],
+    Annotated[dict, "acceptance_rule"],
     Annotated[pd.DataFrame, "per_sign_accuracy"],
     Annotated[Image.Image, "confusion_matrix"],
+    Annotated[Image.Image, "coverage"],
 ]:
-    held_out = evaluation_features.load()
-    probabilities = sign_classifier.predict(held_out.inputs(), verbose=0)
-    evaluation = evaluate_predictions(probabilities, held_out.labels)
-    image = confusion_matrix(evaluation.confusion)
-    logger.info("Held-out signers: %s", evaluation.metrics)
+    known = sorted(sign_counts.index[sign_counts["train"] > 0].tolist())
+    others = []
+    for source in evaluation.other_sources:
+        loaded = load_other_source(source.name, source.resolved_root(), source.index)
+        if loaded is None:
+            logger.warning("Other source %s not found at %s; skipped", source.name,
+                           source.resolved_root() / source.index)
+        else:
+            others.append(loaded)
+    held_out = evaluation_set.load()
+    result = assess(sign_classifier, preprocess, evaluation, known, validation_features.load(),
+                    evaluation_features.load(), [expand_model_rows(s) for s in held_out.sequences()],
+                    others)
+    rule, metrics = result.rule, result.metrics
+    logger.info("Acceptance rule (fitted on %d validation sequences): temperature %.2f, accepts "
+                "from %.0f%% confidence", rule.fitted_on.get("sequences", 0), rule.temperature,
+                100 * rule.min_confidence)
+    logger.info("Held-out signers: top-1 %.3f, accepted and right %.3f, not sure %.3f",
+                metrics["top1_accuracy"], metrics["accepted_right"], metrics["not_sure"])
+    for other in others:
+        logger.info("%s: known signs accepted and right %.3f, other signs not sure %.3f",
+                    other.name, metrics.get(f"{other.name}/accepted_right", float("nan")),
+                    metrics.get(f"{other.name}/unknown_not_sure", float("nan")))
 
-    mlflow.log_metrics({f"eval_{name}": value for name, value in evaluation.metrics.items()})
-    mlflow.log_table(evaluation.per_sign, "evaluation/per_sign_accuracy.json")
-    mlflow.log_text(evaluation.confusion.to_csv(), "evaluation/confusion_matrix.csv")
-    mlflow.log_image(image, "evaluation/confusion_matrix.png")
-    log_metadata(metadata={"evaluation": evaluation.metrics}, infer_model=True)
-    return evaluation.metrics, evaluation.per_sign, image
+    confusion = confusion_matrix(result.scores.confusion)
+    coverage = coverage_plot(result.coverage, rule.min_confidence, metrics["accepted_right"])
+    mlflow.log_metrics({f"eval/{name}": value for name, value in metrics.items()})
+    mlflow.log_table(result.scores.per_sign, "evaluation/per_sign_accuracy.json")
+    mlflow.log_text(result.scores.confusion.to_csv(), "evaluation/confusion_matrix.csv")
+    mlflow.log_image(confusion, "evaluation/confusion_matrix.png")
+    mlflow.log_image(coverage, "evaluation/coverage.png")
+    mlflow.log_dict(rule.to_dict(), "evaluation/acceptance_rule.json")
+    log_metadata(metadata={"evaluation": metrics, "acceptance_rule": rule.to_dict()},
+                 infer_model=True)
+    return metrics, rule.to_dict(), result.scores.per_sign, confusion, coverage

@@ -36,6 +36,7 @@ def ingest_landmarks(
     Annotated[ShardSet, "evaluation_set"],
     Annotated[pd.DataFrame, "sign_counts"],
     Annotated[pd.DataFrame, "rejected_files"],
+    Annotated[dict, "data_summary"],
 ]:
     root = data.resolved_root()
     index = read_index(root)
@@ -74,9 +75,13 @@ def ingest_landmarks(
         **{f"{name}_sequences": part.sequences for name, part in splits.items()},
     }
     mlflow.log_params(summary)
-    mlflow.set_tag("data_fingerprint", hashlib.sha256("".join(everything.shards).encode())
-                   .hexdigest()[:16])
+    # Runs compare fairly only on the same data: both fingerprints are tags, shown in the UI.
+    mlflow.set_tags({
+        "data_fingerprint": hashlib.sha256("".join(everything.shards).encode()).hexdigest()[:16],
+        "evaluation_fingerprint": summary["evaluation_fingerprint"],
+    })
     mlflow.log_text(counts.to_csv(), "data/sign_counts.csv")
     mlflow.log_text(rejected.to_csv(index=False), "data/rejected_files.csv")
     log_metadata(metadata=summary, infer_model=True)
-    return splits["train"], splits["validation"], splits["evaluation"], counts, rejected
+    return (splits["train"], splits["validation"], splits["evaluation"], counts, rejected,
+            summary)

@@ -1,0 +1,157 @@
+"""When the model's answer may be given, and when the honest answer is "not sure".
+
+An `AcceptanceRule` travels in the model package. It knows the signs the model was trained on
+(answers rank only those), a temperature that calibrates the model's confidence among them, the
+lowest calibrated confidence it accepts, and the least evidence it needs (frames, frames with a
+hand). The temperature and the confidence threshold are fitted on held-out signers
+(`fit_acceptance`); a clip is accepted only if every check passes, and otherwise the answer says
+in plain words which one failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from signbridge.data.landmarks import PART_SIZES, PART_START
+
+TOP_K = 10
+SHOWN_FROM = 0.005  # rows under half a percent carry no information and are not shown
+TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(20.0), 121))
+
+
+@dataclass
+class Answer:
+    """What the recogniser says about one clip or landmark file."""
+
+    top: list[tuple[str, float]]  # known signs, calibrated, best first, tiny rows left out
+    accepted: bool
+    reason: str  # why it was not accepted, in plain words ("" when accepted)
+    frames: int
+    frames_with_hands: int
+
+    @property
+    def sign(self) -> str | None:
+        """The recognised sign, or None when the answer is "not sure"."""
+        return self.top[0][0] if self.accepted and self.top else None
+
+    def as_dict(self) -> dict:
+        result = {
+            "top10": [{"sign": sign, "probability": round(p, 4)} for sign, p in self.top],
+            "accepted": self.accepted,
+            "frames": self.frames,
+            "frames_with_hands": self.frames_with_hands,
+        }
+        if not self.accepted:
+            result["reason"] = self.reason
+        return result
+
+
+@dataclass
+class AcceptanceRule:
+    known_signs: list[str]
+    temperature: float = 1.0
+    min_confidence: float = 0.0
+    min_frames: int = 2
+    min_hand_frames: int = 1
+    fitted_on: dict[str, float] = field(default_factory=dict)  # what the fit saw, for the card
+
+    def calibrated(self, probabilities: np.ndarray, labels: list[str]) -> list[tuple[str, float]]:
+        """Probabilities over the known signs only, temperature-scaled, best first."""
+        index = {sign: i for i, sign in enumerate(labels)}
+        logits = np.log(np.maximum(probabilities[[index[s] for s in self.known_signs]], 1e-12))
+        scaled = _softmax(logits / self.temperature)
+        order = np.argsort(-scaled)
+        return [(self.known_signs[i], float(scaled[i])) for i in order]
+
+    def judge(self, probabilities: np.ndarray, landmarks: np.ndarray,
+              labels: list[str]) -> Answer:
+        """Accept the model's answer for `landmarks` `[n, 543, 3]`, or say why not."""
+        ranked = self.calibrated(probabilities, labels)
+        frames, with_hands = len(landmarks), frames_with_hands(landmarks)
+        shown = [(sign, p) for sign, p in ranked[:TOP_K] if p >= SHOWN_FROM]
+        reason = self._doubt(ranked, frames, with_hands)
+        return Answer(shown, not reason, reason, frames, with_hands)
+
+    def _doubt(self, ranked: list[tuple[str, float]], frames: int, with_hands: int) -> str:
+        if frames < self.min_frames:
+            return (f"too short: {frames} frame(s) of signing; this model needs at least "
+                    f"{self.min_frames}. Record the whole sign, about a second or more.")
+        if with_hands < self.min_hand_frames:
+            return ("no hand was seen, so the sign cannot be recognised; keep your hands in view"
+                    if with_hands == 0 else
+                    f"a hand was seen in only {with_hands} of {frames} frames; keep your hands "
+                    "in view for the whole sign")
+        best, confidence = ranked[0]
+        if confidence < self.min_confidence:
+            return (f"not sure: this does not clearly match a sign this model knows (best guess "
+                    f"'{best}' at {confidence:.0%}, it accepts from {self.min_confidence:.0%}). "
+                    f"It knows {self.known_description()}.")
+        return ""
+
+    def known_description(self) -> str:
+        if len(self.known_signs) <= 10:
+            return f"{len(self.known_signs)} sign(s): " + ", ".join(self.known_signs)
+        return f"{len(self.known_signs)} signs"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> AcceptanceRule:
+        return cls(**values)
+
+
+def frames_with_hands(landmarks: np.ndarray) -> int:
+    """Frames in which either hand was detected."""
+    seen = np.zeros(len(landmarks), bool)
+    for hand in ("left_hand", "right_hand"):
+        rows = slice(PART_START[hand], PART_START[hand] + PART_SIZES[hand])
+        seen |= np.isfinite(landmarks[:, rows, 0]).any(axis=1)
+    return int(seen.sum())
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    shifted = np.exp(values - values.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def fit_acceptance(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    known_signs: list[str],
+    sign_labels: list[str],
+    keep: float = 0.98,
+    min_frames: int = 2,
+    min_hand_frames: int = 1,
+) -> AcceptanceRule:
+    """Fit the rule on held-out sequences of known signs.
+
+    `probabilities` `[N, 250]` and output-index `labels` `[N]` come from signers the model never
+    saw. The temperature minimises the negative log-likelihood among the known signs; the
+    confidence threshold keeps the `keep` share of the correctly recognised sequences.
+    """
+    index = {sign: i for i, sign in enumerate(sign_labels)}
+    columns = [index[s] for s in known_signs]
+    logits = np.log(np.maximum(probabilities[:, columns], 1e-12))
+    target = np.array([columns.index(label) if label in columns else -1 for label in labels])
+    usable = target >= 0
+    logits, target = logits[usable], target[usable]
+    if len(target) == 0:
+        return AcceptanceRule(known_signs, min_frames=min_frames, min_hand_frames=min_hand_frames)
+
+    def nll(temperature: float) -> float:
+        scaled = _softmax(logits / temperature)
+        return float(-np.mean(np.log(np.maximum(scaled[np.arange(len(target)), target], 1e-12))))
+
+    temperature = float(min(TEMPERATURES, key=nll))
+    calibrated = _softmax(logits / temperature)
+    right = calibrated.argmax(axis=1) == target
+    confidences = calibrated.max(axis=1)[right]
+    threshold = float(np.quantile(confidences, 1 - keep)) if len(confidences) else 0.0
+    return AcceptanceRule(
+        known_signs, temperature=round(temperature, 4), min_confidence=round(threshold, 4),
+        min_frames=min_frames, min_hand_frames=min_hand_frames,
+        fitted_on={"sequences": int(len(target)), "top1": float(right.mean()), "keep": keep},
+    )

@@ -1,0 +1,96 @@
+"""The acceptance rule: "not sure" for too little evidence or too little confidence, answers
+ranked among the known signs only, fitted on held-out data, and carried in the model package."""
+
+import json
+
+import numpy as np
+import pytest
+
+from signbridge.data.landmarks import NUM_SIGNS, PART_START, index_to_sign, sign_to_index
+from signbridge.errors import SignbridgeError
+from signbridge.serving.acceptance import AcceptanceRule, fit_acceptance
+from signbridge.serving.package import ModelPackage
+
+SIGNS = list(index_to_sign())
+KNOWN = ["hello", "thankyou"]
+
+
+def probabilities(**weights: float) -> np.ndarray:
+    """A model output with the given mass on named signs and the rest spread thin."""
+    output = np.full(NUM_SIGNS, 1e-4, np.float32)
+    for sign, weight in weights.items():
+        output[sign_to_index()[sign]] = weight
+    return output / output.sum()
+
+
+def frames(count: int, hands: int) -> np.ndarray:
+    landmarks = np.full((count, 543, 3), np.nan, np.float32)
+    landmarks[:, PART_START["pose"]:PART_START["pose"] + 33] = 0.5
+    landmarks[:hands, PART_START["right_hand"]:PART_START["right_hand"] + 21] = 0.4
+    return landmarks
+
+
+def test_answers_rank_only_known_signs_and_hide_empty_rows():
+    rule = AcceptanceRule(KNOWN, min_confidence=0.6)
+    answer = rule.judge(probabilities(hello=0.5, TV=0.45, thankyou=0.05), frames(20, 20), SIGNS)
+    assert answer.accepted and answer.sign == "hello"
+    assert [sign for sign, _ in answer.top] == ["hello", "thankyou"]  # TV is not a known sign
+    assert sum(p for _, p in answer.top) == pytest.approx(1.0)
+    sure = rule.judge(probabilities(hello=0.99999, thankyou=1e-7), frames(20, 20), SIGNS)
+    assert [sign for sign, _ in sure.top] == ["hello"]  # a 0 % row carries nothing
+
+
+@pytest.mark.parametrize(("count", "hands", "words"), [
+    (1, 1, "too short: 1 frame"),
+    (20, 0, "no hand was seen"),
+])
+def test_too_little_evidence_is_not_sure(count, hands, words):
+    rule = AcceptanceRule(KNOWN, min_frames=2, min_hand_frames=1)
+    answer = rule.judge(probabilities(hello=0.99), frames(count, hands), SIGNS)
+    assert not answer.accepted and answer.sign is None and words in answer.reason
+    assert answer.as_dict()["reason"] == answer.reason and answer.as_dict()["accepted"] is False
+
+
+def test_low_confidence_is_not_sure_with_the_reason_in_plain_words():
+    rule = AcceptanceRule(KNOWN, min_confidence=0.8)
+    answer = rule.judge(probabilities(hello=0.55, thankyou=0.45), frames(20, 20), SIGNS)
+    assert not answer.accepted
+    assert "not sure" in answer.reason and "'hello' at 55%" in answer.reason
+    assert "hello, thankyou" in answer.reason  # what it knows
+
+
+def test_fit_keeps_the_chosen_share_of_right_answers_and_calibrates():
+    rng = np.random.default_rng(0)
+    outputs, labels = [], []
+    for i in range(200):
+        sign = KNOWN[i % 2]
+        other = KNOWN[1 - i % 2]
+        confidence = rng.uniform(0.6, 1.0)
+        outputs.append(probabilities(**{sign: confidence, other: 1 - confidence}))
+        labels.append(sign_to_index()[sign])
+    rule = fit_acceptance(np.array(outputs), np.array(labels), KNOWN, SIGNS, keep=0.9)
+    judged = [rule.judge(o, frames(10, 10), SIGNS) for o in outputs]
+    kept = np.mean([a.accepted for a in judged])
+    assert 0.88 <= kept <= 0.92
+    assert rule.fitted_on["sequences"] == 200 and 0.2 <= rule.temperature <= 20
+
+
+def test_package_round_trip_and_damaged_metadata(tmp_path):
+    rule = AcceptanceRule(KNOWN, temperature=1.5, min_confidence=0.7)
+    package = ModelPackage(b"tflite", SIGNS, 32, rule, metrics={"eval/top1_accuracy": 0.98},
+                           model_card="# card")
+    folder = package.write(tmp_path / "package")
+    again = ModelPackage.read(folder)
+    assert again.known_signs == KNOWN and again.max_frames == 32 and again.acceptance == rule
+    assert again.model == b"tflite" and again.model_card == "# card"
+    metadata = json.loads((folder / "package.json").read_text())
+    metadata["acceptance"]["known_signs"] = ["not-a-sign"]
+    (folder / "package.json").write_text(json.dumps(metadata))
+    with pytest.raises(SignbridgeError, match="package.json: known sign"):
+        ModelPackage.read(folder)
+    (folder / "package.json").write_text("{broken")
+    with pytest.raises(SignbridgeError, match="package.json: malformed"):
+        ModelPackage.read(folder)
+    (folder / "labels.json").unlink()
+    with pytest.raises(SignbridgeError, match="labels.json: not found"):
+        ModelPackage.read(folder)

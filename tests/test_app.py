@@ -56,12 +56,14 @@ def recognise(url, path):
     return client.predict(handle_file(str(path)), api_name="/recognise")
 
 
-def test_api_returns_ten_labels_for_a_person(app_url, clips):
+def test_a_person_without_hands_gets_not_sure_over_the_known_signs(app_url, clips):
     for name in ("person", "webcam"):
         label, overlay, status = recognise(app_url, clips[name])
-        assert len(label["confidences"]) == 10, name
+        shown = [c["label"] for c in label["confidences"]]
+        assert 1 <= len(shown) <= 2 and set(shown) <= {"hello", "thankyou"}, name
         confidences = [c["confidence"] for c in label["confidences"]]
         assert confidences == sorted(confidences, reverse=True)
+        assert "Not sure" in status and "no hand was seen" in status, status
         assert "frames" in status and overlay is not None
 
 
@@ -71,7 +73,7 @@ def test_bad_uploads_get_a_message_and_the_app_keeps_serving(app_url, clips):
     _, _, status = recognise(app_url, clips["text"])
     assert "notes.mp4" in status and "video" in status.lower()
     label, _, _ = recognise(app_url, clips["person"])
-    assert len(label["confidences"]) == 10
+    assert label["confidences"]
 
 
 def test_browser_learn_then_practice(app_url, clips, tmp_path):
@@ -83,10 +85,11 @@ def test_browser_learn_then_practice(app_url, clips, tmp_path):
         page = browser.new_page()
         page.goto(app_url)
         expect(page.get_by_role("tab", name="Learn")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("knows 2 sign(s): hello, thankyou")).to_be_visible()
 
         page.get_by_label("Search signs").fill("hello")
         page.get_by_label("Sign", exact=True).click()
-        page.get_by_role("option", name="hello", exact=True).click()
+        page.get_by_role("option", name="✓ hello", exact=True).click()  # ✓: it can check it
         example = page.get_by_test_id("Example-player")
         expect(example).to_have_attribute("src", re.compile(r"\.mp4$"), timeout=60_000)
         # The browser can decode the rendered H.264 clip (metadata and duration loaded).
@@ -99,10 +102,13 @@ def test_browser_learn_then_practice(app_url, clips, tmp_path):
 
         page.locator("input[type=file]").first.set_input_files(str(clips["person"]))
         page.get_by_role("button", name="Recognise").click()
-        expect(page.locator("#practice-status")).to_contain_text("frames", timeout=120_000)
-        expect(page.locator("#practice-status")).to_contain_text("hello")  # the verdict
+        status = page.locator("#practice-status")
+        expect(status).to_contain_text("frames", timeout=120_000)
+        # No hands in the clip: never praise, say why.
+        expect(status).to_contain_text("Not sure this was hello")
+        expect(status).not_to_contain_text("Well done")
         labels = page.locator("#top-signs [data-testid$='-confidence-set']")
-        expect(labels).to_have_count(10)
+        assert 1 <= labels.count() <= 2
         page.screenshot(path=str(tmp_path / "practice.png"), full_page=True)
         browser.close()
 
@@ -115,8 +121,7 @@ def test_twenty_concurrent_predictions_are_all_answered_correctly(app_url, clips
     results = [job.result(timeout=300) for job in jobs]
     assert len(results) == 20
     for label, _, status in results:
-        assert label["label"] == reference["label"]
-        assert len(label["confidences"]) == 10 and "frames" in status
+        assert label == reference and "frames" in status
 
 
 def test_upload_over_the_size_limit_is_refused_by_the_server(trained_home, tmp_path):

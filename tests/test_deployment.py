@@ -24,8 +24,7 @@ def deploy_home(tmp_path_factory):
                               training={"epochs": 1, "learning_rate": 1.0e-7}),
         "good": write_config("configs/train_tiny.yaml", configs / "good.yaml"),
         "deploy": write_config("configs/deploy.yaml", configs / "deploy.yaml",
-                               deploy={"model_name": "signbridge-asl",
-                                       "app": {"host": "127.0.0.1", "port": port}}),
+                               deploy={"app": {"host": "127.0.0.1", "port": port}}),
     }
     dead_data = tmp_path_factory.mktemp("dead-data")
     (dead_data / "broken.parquet").write_bytes(b"PAR1 not really")

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import mlflow
+import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLE_ROOT, isolated_env, parse_json_lines, run_cli, write_config
@@ -23,34 +24,46 @@ def test_run_is_tracked_in_mlflow(trained_home):
     (run,) = client.search_runs([experiment.experiment_id])
     assert run.data.tags["config"] == "train_tiny" and run.data.tags["git_commit"]
     assert len(run.data.tags["data_fingerprint"]) == 16
+    assert len(run.data.tags["evaluation_fingerprint"]) == 16
     params, metrics = run.data.params, run.data.metrics
     assert params["network.width"] == "32" and params["preprocess.max_frames"] == "16"
     assert int(params["sequences_loaded"]) == 269 and params["files_rejected"] == "0"
     assert set(params["evaluation_signers"].split(",")).isdisjoint(params["train_signers"].split(","))
-    for name in ("eval_top1_accuracy", "eval_top5_accuracy", "eval_top10_accuracy",
-                 "tflite_size_bytes", "tflite_parity_max_abs_diff", "tflite_latency_ms_64_frames"):
+    for name in ("eval/top1_accuracy", "eval/top5_accuracy", "eval/accepted_right",
+                 "eval/not_sure", "eval/asl-app-100/unknown_not_sure", "tflite/size_bytes",
+                 "tflite/parity_max_abs_diff", "tflite/latency_ms_64_frames"):
         assert name in metrics, name
-    assert metrics["tflite_parity_max_abs_diff"] <= 1e-4
+    assert metrics["tflite/parity_max_abs_diff"] <= 1e-4
     for quantization in ("float16", "dynamic_int8"):  # quantised exports, measured on held-out
-        assert metrics[f"{quantization}_size_bytes"] < metrics["tflite_size_bytes"]
-        assert 0.0 <= metrics[f"{quantization}_eval_top1"] <= 1.0
-    assert len(client.get_metric_history(run.info.run_id, "val_loss")) >= 2  # per-epoch curve
+        assert metrics[f"tflite/{quantization}/size_bytes"] < metrics["tflite/size_bytes"]
+        assert 0.0 <= metrics[f"tflite/{quantization}/eval_top1"] <= 1.0
+    # The summary figures are those of the restored epoch, counted from 1 like the curves.
+    history = client.get_metric_history(run.info.run_id, "epoch/val_loss")
+    assert len(history) >= 2 and min(h.step for h in history) == 1
+    best = int(metrics["train/best_epoch"])
+    assert metrics["train/val_loss"] == next(h.value for h in history if h.step == best)
     artifacts = {a.path for folder in ("evaluation", "tflite", "plots", "data")
                  for a in client.list_artifacts(run.info.run_id, folder)}
-    assert {"evaluation/confusion_matrix.png", "tflite/model.tflite",
+    assert {"evaluation/confusion_matrix.png", "evaluation/coverage.png",
+            "evaluation/acceptance_rule.json", "tflite/model_float16.tflite",
             "plots/training_curves.png", "data/rejected_files.csv"} <= artifacts
 
 
 def test_model_is_registered_in_mlflow_and_zenml(trained_home):
     client = mlflow_client(trained_home)
     (version,) = client.search_model_versions("name = 'signbridge-asl'")
-    assert "eval_top1_accuracy" in version.tags and "evaluation_fingerprint" in version.tags
+    assert "eval/top1_accuracy" in version.tags and "evaluation_fingerprint" in version.tags
+    assert version.tags["known_signs"] == "hello,thankyou"
+    assert "## When it says" in version.description  # the model card
     script = (
         "from signbridge import workspace; workspace.configure_environment();"
         "from zenml.client import Client;"
+        "from zenml.enums import ArtifactType;"
         "v = Client().get_model_version('signbridge-asl', 'latest');"
+        "names = [a.artifact.name for a in Client().list_artifact_versions("
+        "model_version_id=v.id, type=ArtifactType.MODEL, size=50).items];"
         "import json; print(json.dumps({'number': v.number,"
-        " 'metadata': sorted(v.run_metadata), 'artifacts': sorted(v.model_artifact_ids)}))"
+        " 'metadata': sorted(v.run_metadata), 'artifacts': sorted(names)}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
@@ -59,30 +72,42 @@ def test_model_is_registered_in_mlflow_and_zenml(trained_home):
     assert result.returncode == 0, result.stderr[-3000:]
     zenml_version = json.loads(result.stdout.strip().splitlines()[-1])
     assert zenml_version["number"] == 1
-    assert {"evaluation", "tflite", "evaluation_fingerprint"} <= set(zenml_version["metadata"])
-    assert {"sign_classifier", "tflite_model"} <= set(zenml_version["artifacts"])
+    assert {"evaluation", "tflite", "evaluation_fingerprint", "acceptance_rule",
+            "mlflow_registry_version"} <= set(zenml_version["metadata"])
+    assert {"sign_classifier", "model_package"} <= set(zenml_version["artifacts"])
 
 
-def test_export_writes_model_and_250_labels(trained_home, tmp_path):
+def test_export_writes_the_model_package(trained_home, tmp_path):
     result = run_cli("export", "--out", str(tmp_path / "out"), home=trained_home)
     assert result.returncode == 0, result.stderr[-3000:]
     labels = json.loads((tmp_path / "out" / "labels.json").read_text())
     assert len(labels) == 250 and labels["0"] == "TV"
     assert (tmp_path / "out" / "model.tflite").stat().st_size > 10_000
+    package = json.loads((tmp_path / "out" / "package.json").read_text())
+    assert package["max_frames"] == 16  # what train_tiny trains on
+    assert package["acceptance"]["known_signs"] == ["hello", "thankyou"]
+    assert 0 < package["acceptance"]["min_confidence"] < 1
     card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
     assert "learning aid" in card and "Not** for identifying" in card
-    assert "top1_accuracy" in card and "evaluation_signers" in card
+    assert "top1_accuracy" in card and "evaluation_signers" in card and "not sure" in card
 
 
-def test_predict_prints_top10_json_per_file(trained_home, tmp_path):
+def test_predict_says_whether_each_answer_is_accepted(trained_home, tmp_path):
     files = sorted((SAMPLE_ROOT / "train_landmark_files" / "2044").glob("*.parquet"))[:2]
-    result = run_cli("predict", *map(str, files), home=trained_home)
+    one_frame = tmp_path / "one_frame.parquet"
+    table = pd.read_parquet(files[0])
+    table[table["frame"] == table["frame"].min()].to_parquet(one_frame)
+    result = run_cli("predict", *map(str, files), str(one_frame), home=trained_home)
     assert result.returncode == 0, result.stderr[-3000:]
     outputs = parse_json_lines(result.stdout)
-    assert [o["file"] for o in outputs] == list(map(str, files))
+    assert [o["file"] for o in outputs] == [*map(str, files), str(one_frame)]
     for output in outputs:
         probabilities = [entry["probability"] for entry in output["top10"]]
-        assert len(probabilities) == 10 and probabilities == sorted(probabilities, reverse=True)
+        assert probabilities == sorted(probabilities, reverse=True)
+        assert {entry["sign"] for entry in output["top10"]} <= {"hello", "thankyou"}
+        assert isinstance(output["accepted"], bool)
+        assert output["accepted"] or output["reason"]
+    assert not outputs[-1]["accepted"] and "too short: 1 frame" in outputs[-1]["reason"]
 
     bad = tmp_path / "bad.parquet"
     bad.write_text("not parquet")
@@ -104,4 +129,4 @@ def test_two_configs_compare_side_by_side_in_one_experiment(tmp_path):
     assert sorted(r.data.tags["config"] for r in runs) == ["tiny_narrow", "train_tiny"]
     assert len({r.data.tags["data_fingerprint"] for r in runs}) == 1  # same data
     assert sorted(r.data.params["network.width"] for r in runs) == ["16", "32"]
-    assert all("eval_top1_accuracy" in r.data.metrics for r in runs)
+    assert all("eval/top1_accuracy" in r.data.metrics for r in runs)

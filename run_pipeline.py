@@ -28,10 +28,7 @@ from signbridge.errors import SignbridgeError  # noqa: E402
 def train(args: argparse.Namespace) -> None:
     """Run the training pipeline once per config, all runs in one MLflow experiment, tagged."""
     configs = [_existing(path) for path in args.config or ["configs/train_sample.yaml"]]
-    workspace.check_tracking_server()
-    from mlops.stack import ensure_local_stack
-
-    ensure_local_stack()
+    _stack()
     from zenml.integrations.mlflow.flavors.mlflow_experiment_tracker_flavor import (
         MLFlowExperimentTrackerSettings,
     )
@@ -82,15 +79,12 @@ def _git_commit() -> str:
 
 
 def deploy(args: argparse.Namespace) -> None:
-    """Run the deployment pipeline: promote if better, then (re)start the app on production."""
+    """Run the deployment pipeline: promote if better, then serve production as a deployment."""
     config = _existing(args.config)
-    workspace.check_tracking_server()
-    from mlops.stack import ensure_local_stack
-
-    ensure_local_stack()
+    _stack()
     from pipelines.deployment import deployment_pipeline
 
-    run = _run(deployment_pipeline.with_options(config_path=str(config)), config_path=str(config))
+    run = _run(deployment_pipeline.with_options(config_path=str(config)))
     decision = run.steps["promote_if_better"].outputs["promotion_decision"][0].load()
     verdict = "promoted" if decision["promote"] else "not promoted"
     print(f"\nModel version {decision['candidate_version']} {verdict}: {decision['reason']}")
@@ -98,15 +92,16 @@ def deploy(args: argparse.Namespace) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    """Start the app on the production model (newest if none is promoted yet)."""
-    from mlops import registry, service
+    """Deploy the app on the production model (newest if none is promoted yet)."""
     from signbridge.config import load_deploy_config, model_name
 
-    settings = load_deploy_config(args.config)
+    _stack()
+    from mlops import registry, service
+
     version = registry.find(model_name(args.config))
     registry.load_package(version)
-    service.start(registry.package_dir(version), version.version, settings.app.host,
-                  settings.app.port, _existing(args.config))
+    service.deploy(str(registry.package_dir(version)), version.version,
+                   load_deploy_config(args.config).app)
     _print_service()
 
 
@@ -124,13 +119,22 @@ def status(args: argparse.Namespace) -> int:
     return 0 if state.get("healthy") else 3
 
 
+def _stack() -> None:
+    """The project's ZenML stack, created on first use; fails fast on a dead MLflow server."""
+    workspace.check_tracking_server()
+    from mlops.stack import ensure_local_stack
+
+    ensure_local_stack()
+
+
 def _print_service() -> None:
     from mlops import service
 
     state = service.status()
     if state.get("healthy"):
         print(f"App (model version {state['model_version']}): {state['url']}")
-        print(f"Logs: {state['log_file']}   Stop: python run_pipeline.py stop")
+        print(f"API: {state['url']}/docs   Logs: zenml deployment logs {state['name']}   "
+              "Stop: python run_pipeline.py stop")
     print(f"MLflow UI:  {workspace.mlflow_ui_command()}")
 
 
@@ -194,10 +198,10 @@ def synth(args: argparse.Namespace) -> None:
     print(f"{args.sequences} SYNTHETIC sequences in {out} (for scale tests only, see SYNTHETIC.md)")
 
 
-def _run(pipeline, **parameters):
+def _run(pipeline):
     """Run a pipeline; a step that failed on bad user input is reported as that input's error."""
     try:
-        return pipeline(**parameters)
+        return pipeline()
     except RuntimeError as error:
         message = _failed_step_error()
         if message:

@@ -1,35 +1,20 @@
 """The Gradio practice app: a Learn tab (browse signs, watch examples) and a Practice tab.
 
-    python -m app.ui --model-dir DIR [--config configs/deploy.yaml] [--host] [--port]
-
-Callbacks stay thin: recognition lives in `signbridge.serving.recognition`, clips in
-`signbridge.tutor.examples`.
+Mounted on the deployment's server by `app.server`. Callbacks stay thin: recognition lives in
+`signbridge.serving.recognition`, clips in `signbridge.tutor.examples`.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import shutil
-import signal
-import sys
-import tempfile
 import uuid
 from pathlib import Path
 
-from signbridge import workspace
+import gradio as gr
 
-workspace.configure_environment()
-
-import gradio as gr  # noqa: E402
-import yaml  # noqa: E402
-
-from signbridge.config import AppConfig, DeployConfig  # noqa: E402
-from signbridge.errors import SignbridgeError  # noqa: E402
-from signbridge.serving.package import ModelPackage  # noqa: E402
-from signbridge.serving.recognition import Recogniser, practice_verdict  # noqa: E402
-from signbridge.serving.video import VideoLimits  # noqa: E402
-from signbridge.tutor.examples import ClipLibrary  # noqa: E402
+from app.state import Service
+from signbridge.errors import SignbridgeError
+from signbridge.serving.recognition import practice_verdict
 
 logger = logging.getLogger("signbridge.app")
 
@@ -45,10 +30,11 @@ KNOWN_MARK = "✓ "
 class PracticeApp:
     """The app's behaviour as plain functions, so they can be tested without a browser."""
 
-    def __init__(self, recogniser: Recogniser, library: ClipLibrary, output_dir: Path) -> None:
-        self.recogniser = recogniser
-        self.library = library
-        self.output_dir = output_dir
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.recogniser = service.recogniser
+        self.library = service.library
+        self.output_dir = service.output_dir
 
     def sign_choices(self, signs: list[str]) -> list[tuple[str, str]]:
         """(label, value) pairs; signs the model can check come first, marked ✓."""
@@ -103,7 +89,7 @@ class PracticeApp:
         self._prune_overlays()
         overlay_path = self.output_dir / f"overlay_{uuid.uuid4().hex}.mp4"
         try:
-            result = self.recogniser.video(video)
+            result = self.service.video(video, Path(video).name)
             from signbridge.tutor.render import overlay_clip
 
             overlay = overlay_clip(result.video, result.landmarks, overlay_path)
@@ -127,7 +113,8 @@ class PracticeApp:
             old.unlink(missing_ok=True)
 
 
-def build_app(practice: PracticeApp) -> gr.Blocks:
+def build_app(service: Service) -> gr.Blocks:
+    practice = PracticeApp(service)
     signs = practice.sign_choices(practice.library.signs())
     known = practice.recogniser.known_signs
     # Gradio's copies of uploads are deleted hourly once older than an hour.
@@ -170,57 +157,3 @@ def build_app(practice: PracticeApp) -> gr.Blocks:
                                api_name="recognise")
     return app
 
-
-def create(model_dir: Path, settings: AppConfig) -> tuple[gr.Blocks, PracticeApp]:
-    package = ModelPackage.read(model_dir)
-    limits = VideoLimits(max_bytes=int(settings.max_upload_mb * 1_000_000),
-                         max_seconds=settings.max_video_seconds)
-    library = ClipLibrary(
-        settings.resolved(settings.tutorial_video_dir) if settings.tutorial_video_dir else None,
-        settings.resolved(settings.tutorial_data_root),
-        workspace.cache_dir() / "clips",
-        settings.examples_per_sign,
-    )
-    output_dir = Path(tempfile.mkdtemp(prefix="signbridge-app-"))
-    practice = PracticeApp(Recogniser(package, limits), library, output_dir)
-    return build_app(practice), practice
-
-
-def load_settings(config: Path | None) -> AppConfig:
-    if config is None:
-        return AppConfig()
-    parameters = yaml.safe_load(config.read_text()).get("parameters", {})
-    return DeployConfig(**parameters.get("deploy", {})).app
-
-
-def main(argv: list[str] | None = None) -> None:
-    cli = argparse.ArgumentParser(description="signbridge practice app")
-    cli.add_argument("--model-dir", type=Path, required=True)
-    cli.add_argument("--config", type=Path, default=None)
-    cli.add_argument("--host", default=None)
-    cli.add_argument("--port", type=int, default=None)
-    args = cli.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    settings = load_settings(args.config)
-    app, practice = create(args.model_dir, settings)
-
-    def shut_down(signum, frame) -> None:
-        logger.info("SIGTERM: closing the app")
-        app.close()
-        shutil.rmtree(practice.output_dir, ignore_errors=True)
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, shut_down)
-    app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
-    app.launch(
-        server_name=args.host or settings.host,
-        server_port=args.port or settings.port,
-        share=False,
-        max_file_size=int(settings.max_upload_mb * 1_000_000),
-        allowed_paths=[str(workspace.cache_dir() / "clips"), str(practice.output_dir)],
-        show_error=False,
-    )
-
-
-if __name__ == "__main__":
-    main()

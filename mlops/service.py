@@ -1,122 +1,147 @@
-"""Run the app as a background service: pid file, log file, health check, clean SIGTERM stop.
-
-Imports neither ZenML nor Gradio, so `status` and `stop` answer at once.
+"""The practice app as a ZenML deployment: the inference pipeline served by the stack's deployer
+(the local deployer here; Kubernetes or Hugging Face Spaces beyond one machine), with the app and
+the HTTP API mounted on its server. `serve`, `stop` and `status` are thin wrappers over it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
+import socket
+import threading
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Iterator
 
-from signbridge import workspace
-from signbridge.config import PROJECT_ROOT
+from signbridge.config import AppConfig
 from signbridge.errors import SignbridgeError
 
-
-@dataclass
-class ServiceState:
-    pid: int
-    url: str
-    model_dir: str
-    model_version: str
-    log_file: str
-
-
-def _state_file() -> Path:
-    return workspace.service_dir() / "app.json"
+DEPLOYMENT_NAME = "signbridge-app"
+START_TIMEOUT_S = 300
+# ZenML's default Content-Security-Policy blocks Gradio's media, icons and webcam.
+APP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; "
+           "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+           "media-src 'self' blob: data:; connect-src 'self' ws: wss: blob: data:; "
+           "font-src 'self' data:; worker-src 'self' blob:; frame-src 'self'")
 
 
-def log_file() -> Path:
-    return workspace.service_dir() / "app.log"
+def deploy(model_dir: str, model_version: str, settings: AppConfig):
+    """Deploy (or redeploy) the inference pipeline serving the package in `model_dir`."""
+    from zenml.client import Client
+    from zenml.config import AppExtensionSpec, DeploymentSettings
+    from zenml.config.deployment_settings import DeploymentDefaultEndpoints, SecureHeadersConfig
+    from zenml.deployers import LocalDeployerSettings
+    from zenml.exceptions import ZenMLBaseException
 
+    from pipelines.inference import inference_pipeline
 
-def read_state() -> ServiceState | None:
+    stack = Client().active_stack
+    if stack.deployer is None:
+        raise SignbridgeError(f"the active ZenML stack '{stack.name}' has no deployer; use the "
+                              "project's stack (`run_pipeline.py deploy` sets it up)")
+    _check_port(settings, _own_port())
+    service_kwargs = {"model_dir": model_dir, "model_version": model_version,
+                      "app_settings": settings.model_dump()}
+    configured = inference_pipeline.with_options(on_init_kwargs=service_kwargs, settings={
+        "deployment": DeploymentSettings(
+            app_title="signbridge", app_extensions=[AppExtensionSpec(
+                extension="app.server.install", extension_kwargs=service_kwargs)],
+            # The app is mounted at "/"; ZenML's own page would shadow it.
+            include_default_endpoints=(DeploymentDefaultEndpoints.ALL
+                                       & ~DeploymentDefaultEndpoints.DASHBOARD),
+            secure_headers=SecureHeadersConfig(
+                csp=APP_CSP, permissions="camera=(self), microphone=(self)", hsts=False)),
+        "deployer": LocalDeployerSettings(
+            address=settings.host, port=settings.port, allocate_port_if_busy=False,
+            lcm_timeout=START_TIMEOUT_S),
+    })
     try:
-        return ServiceState(**json.loads(_state_file().read_text()))
-    except (FileNotFoundError, json.JSONDecodeError, TypeError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours counts as gone
-        return os.waitpid(pid, os.WNOHANG) == (0, 0)
-    except ChildProcessError:
-        return True
-
-
-def healthy(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (local URL)
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+        with _reaping_dead_children():
+            return configured.deploy(deployment_name=DEPLOYMENT_NAME, timeout=START_TIMEOUT_S)
+    except (ZenMLBaseException, RuntimeError) as error:
+        raise SignbridgeError(f"the app did not start ({error}); its log: "
+                              f"{status().get('log_file', 'zenml deployment logs ' + DEPLOYMENT_NAME)}"
+                              ) from error
 
 
 def status() -> dict[str, object]:
-    """Whether the app runs and answers, with its URL, pid, model version and log file."""
-    state = read_state()
-    if state is None:
-        return {"running": False}
-    running = _alive(state.pid)
-    return {**asdict(state), "running": running, "healthy": running and healthy(state.url)}
+    """The deployment as ZenML sees it now (checked, not the stored value), and what it serves."""
+    from zenml.client import Client
+
+    try:
+        deployment = Client().refresh_deployment(DEPLOYMENT_NAME)
+    except KeyError:
+        return {"name": DEPLOYMENT_NAME, "status": "absent", "healthy": False}
+    metadata = deployment.deployment_metadata or {}
+    state = {"name": DEPLOYMENT_NAME, "status": str(deployment.status.value),
+             "url": deployment.url or None, "pid": metadata.get("pid"),
+             "log_file": metadata.get("log_file")}
+    info = served(deployment.url) if deployment.url else None
+    state["healthy"] = info is not None
+    if info:
+        state.update(model_version=info["model_version"], known_signs=info["known_signs"])
+    return state
 
 
-def start(
-    model_dir: Path, model_version: str, host: str, port: int, config: Path,
-    timeout: float = 180.0,
-) -> ServiceState:
-    """Start the app in the background on `model_dir` and wait until it answers."""
-    stop()
-    url = f"http://{host}:{port}/"
-    if healthy(url, timeout=1.0):
-        raise SignbridgeError(f"port {port} on {host} is already in use; set app.port in {config}")
-    workspace.service_dir().mkdir(parents=True, exist_ok=True)
-    log = log_file().open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.ui", "--model-dir", str(model_dir),
-         "--config", str(config), "--host", host, "--port", str(port)],
-        cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    state = ServiceState(process.pid, url, str(model_dir), model_version, str(log_file()))
-    _state_file().write_text(json.dumps(asdict(state), indent=1))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SignbridgeError(f"the app exited during start-up; see {log_file()}")
-        if healthy(url):
-            return state
-        time.sleep(1.0)
-    stop()
-    raise SignbridgeError(f"the app did not answer at {url} within {timeout:.0f} s; see {log_file()}")
+def served(url: str, timeout: float = 3.0) -> dict | None:
+    """What a running app serves (`GET /api/info`), or None if it does not answer."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/api/info", timeout=timeout) as reply:  # noqa: S310
+            return json.loads(reply.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
 
 
-def stop(timeout: float = 20.0) -> bool:
-    """SIGTERM the app (SIGKILL after `timeout`); returns whether one was running."""
-    state = read_state()
-    if state is None:
+def stop() -> bool:
+    """Deprovision the deployment (its server stops); returns whether one was running."""
+    from zenml.client import Client
+
+    before = status()
+    if before["status"] == "absent":
         return False
-    was_running = _alive(state.pid)
-    if was_running:
-        os.kill(state.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(state.pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(state.pid):
-            os.kill(state.pid, signal.SIGKILL)
-    _state_file().unlink(missing_ok=True)
-    return was_running
+    Client().deprovision_deployment(DEPLOYMENT_NAME)
+    return before["status"] in ("running", "pending")
+
+
+def _own_port() -> int | None:
+    from zenml.client import Client
+
+    try:
+        deployment = Client().get_deployment(DEPLOYMENT_NAME)
+    except KeyError:
+        return None
+    return (deployment.deployment_metadata or {}).get("port")
+
+
+def _check_port(settings: AppConfig, own_port: int | None) -> None:
+    """Refuse before touching anything when another program holds the port."""
+    if settings.port == own_port:
+        return  # ours: the redeploy stops the old server first
+    with socket.socket() as probe:
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as error:
+            raise SignbridgeError(
+                f"port {settings.port} on {settings.host} is in use by another program; stop it "
+                "or set app.port in configs/deploy.yaml") from error
+
+
+@contextlib.contextmanager
+def _reaping_dead_children() -> Iterator[None]:
+    """While ZenML waits for a new server, reap it if it dies: a dead child left as a zombie
+    looks alive to ZenML, which would then wait for its whole timeout instead of failing."""
+    done = threading.Event()
+
+    def reap() -> None:
+        while not done.wait(0.5):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(-1, os.WNOHANG)
+
+    reaper = threading.Thread(target=reap, daemon=True)
+    reaper.start()
+    try:
+        yield
+    finally:
+        done.set()
+        reaper.join()

@@ -1,4 +1,5 @@
-"""Create (or reuse) the local ZenML stack: local orchestrator, local artifact store, MLflow tracker.
+"""Create (or reuse) the local ZenML stack: local orchestrator, local artifact store, MLflow
+tracker, and the local deployer that serves the app.
 
 Idempotent: components that already exist are reused, so running it twice changes nothing.
 """
@@ -9,6 +10,7 @@ STACK_NAME = "signbridge-local"
 ORCHESTRATOR = "signbridge-orchestrator"
 ARTIFACT_STORE = "signbridge-artifacts"
 EXPERIMENT_TRACKER = "signbridge-mlflow"
+DEPLOYER = "signbridge-deployer"
 
 
 def ensure_local_stack() -> str:
@@ -44,15 +46,18 @@ def ensure_local_stack() -> str:
             EXPERIMENT_TRACKER, StackComponentType.EXPERIMENT_TRACKER,
             configuration={"tracking_uri": tracking_uri},
         )
-    if client.list_stacks(name=STACK_NAME).total == 0:
-        client.create_stack(
-            STACK_NAME,
-            components={
-                StackComponentType.ORCHESTRATOR: ORCHESTRATOR,
-                StackComponentType.ARTIFACT_STORE: ARTIFACT_STORE,
-                StackComponentType.EXPERIMENT_TRACKER: EXPERIMENT_TRACKER,
-            },
-        )
+    ensure(StackComponentType.DEPLOYER, DEPLOYER, "local", {"address": "127.0.0.1"})
+    components = {
+        StackComponentType.ORCHESTRATOR: ORCHESTRATOR,
+        StackComponentType.ARTIFACT_STORE: ARTIFACT_STORE,
+        StackComponentType.EXPERIMENT_TRACKER: EXPERIMENT_TRACKER,
+        StackComponentType.DEPLOYER: DEPLOYER,
+    }
+    stacks = client.list_stacks(name=STACK_NAME)
+    if stacks.total == 0:
+        client.create_stack(STACK_NAME, components=components)
+    elif StackComponentType.DEPLOYER not in client.get_stack(STACK_NAME).components:
+        client.update_stack(STACK_NAME, component_updates={StackComponentType.DEPLOYER: [DEPLOYER]})
     if client.active_stack_model.name != STACK_NAME:
         client.activate_stack(STACK_NAME)
     return STACK_NAME

@@ -79,6 +79,16 @@ def configure_environment() -> None:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
         "HF_HUB_OFFLINE": "1",
+        # The deployment's server imports pipelines/ and app/ from the project, wherever it runs.
+        "ZENML_CUSTOM_SOURCE_ROOT": str(PROJECT_ROOT),
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
+
+
+def quiet_third_party_logs() -> None:
+    """Keep the project's own log lines and warnings; drop other libraries' chatter."""
+    import logging
+
+    for name in ("httpx", "gradio", "uvicorn.access", "mlflow"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -52,6 +52,12 @@ def trained_home(tmp_path_factory) -> Path:
     return home
 
 
+def cli_json(result: subprocess.CompletedProcess) -> dict:
+    """The JSON object a command printed (library log lines around it are skipped)."""
+    text = result.stdout
+    return json.loads(text[text.index("{"):text.rindex("}") + 1])
+
+
 def parse_json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 

@@ -1,19 +1,28 @@
-"""The served app, through its API (gradio_client) and a real browser (Playwright + Chromium)."""
+"""The app as a ZenML deployment: provisioned by `serve`, used through its HTTP API, the Gradio
+client and a real browser (Playwright + Chromium), listed by ZenML, and stopped by `stop`."""
 
 import json
 import re
-import signal
+import socket
 import subprocess
 import sys
-import time
+import urllib.error
+import urllib.request
 
+import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 
-from mlops import service
-from signbridge.config import PROJECT_ROOT
+from signbridge.data.files import read_landmark_file
 from tests.clips import empty_scene_clip, not_a_video, person_clip
-from tests.conftest import free_port, isolated_env, run_cli, write_config
+from tests.conftest import (
+    SAMPLE_ROOT,
+    cli_json,
+    free_port,
+    isolated_env,
+    run_cli,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -23,20 +32,57 @@ CHROMIUM_ARGS = [
 ]
 
 
+UPLOAD_LIMIT_MB = 1.0
+
+
 @pytest.fixture(scope="module")
 def app_url(trained_home, tmp_path_factory):
+    port = free_port()
     config = write_config(
         "configs/deploy.yaml", tmp_path_factory.mktemp("app") / "deploy.yaml",
-        deploy={"model_name": "signbridge-asl",
-                "app": {"host": "127.0.0.1", "port": free_port()}},
+        deploy={"app": {"host": "127.0.0.1", "port": port, "max_upload_mb": UPLOAD_LIMIT_MB}},
     )
     started = run_cli("serve", "--config", str(config), home=trained_home)
-    assert started.returncode == 0, started.stdout + started.stderr[-4000:]
-    status = json.loads(run_cli("status", home=trained_home).stdout)
-    assert status["healthy"] and status["url"].startswith("http://127.0.0.1:")
+    assert started.returncode == 0, started.stdout[-2000:] + started.stderr[-4000:]
+    status = cli_json(run_cli("status", home=trained_home))
+    assert status["healthy"] and status["url"] == f"http://127.0.0.1:{port}"
+    assert status["status"] == "running" and status["known_signs"] == ["hello", "thankyou"]
     yield status["url"]
     stopped = run_cli("stop", home=trained_home)
-    assert stopped.stdout.strip() == "app stopped"
+    assert stopped.stdout.strip().endswith("app stopped")
+    with socket.socket() as probe:  # nothing is left listening
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(url, json.dumps(body).encode(),
+                                     {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def upload(url: str, path) -> tuple[int, dict]:
+    """POST a file as multipart form field `video`."""
+    boundary = "signbridge-test-boundary"
+    content = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"video\"; "
+               f"filename=\"{path.name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+               ).encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        f"{url}/api/recognise", content,
+        {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(request, timeout=180) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def as_json_frames(frames: np.ndarray) -> list:
+    return [[[None if not np.isfinite(v) else float(v) for v in point] for point in frame]
+            for frame in frames]
 
 
 @pytest.fixture(scope="module")
@@ -124,28 +170,35 @@ def test_twenty_concurrent_predictions_are_all_answered_correctly(app_url, clips
         assert label == reference and "frames" in status
 
 
-def test_upload_over_the_size_limit_is_refused_by_the_server(trained_home, tmp_path):
-    exported = run_cli("export", "--out", str(tmp_path / "model"), home=trained_home)
-    assert exported.returncode == 0, exported.stderr[-3000:]
-    port = free_port()
-    config = write_config("configs/deploy.yaml", tmp_path / "deploy.yaml",
-                          deploy={"app": {"max_upload_mb": 0.05}})
-    big = person_clip(tmp_path / "big.mp4", seconds=1.0, fps=24, size=(1280, 720))
-    assert big.stat().st_size > 50_000
-    app = subprocess.Popen(
-        [sys.executable, "-m", "app.ui", "--model-dir", str(tmp_path / "model"),
-         "--config", str(config), "--port", str(port)],
-        cwd=PROJECT_ROOT, env=isolated_env(tmp_path / "home"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while not service.healthy(url) and time.monotonic() < deadline:
-            time.sleep(1)
-        with pytest.raises(Exception, match="(?i)size|large|413"):
-            Client(url, verbose=False).predict(handle_file(str(big)), api_name="/recognise")
-        assert service.healthy(url)  # still serving
-    finally:
-        app.send_signal(signal.SIGTERM)
-        assert app.wait(timeout=30) == 0  # SIGTERM closes the app cleanly
+def test_http_api_answers_for_a_real_clip_and_refuses_bad_input(app_url, clips, tmp_path):
+    status, answer = upload(app_url, clips["person"])
+    assert status == 200 and answer["accepted"] is False and answer["model_version"] == "1"
+    assert {entry["sign"] for entry in answer["top10"]} <= {"hello", "thankyou"}
+    status, answer = upload(app_url, clips["text"])
+    assert status == 422 and "notes.mp4: not a video file" in answer["detail"]
+    big = tmp_path / "big.mp4"
+    big.write_bytes(bytes(int(UPLOAD_LIMIT_MB * 1_000_000) + 1000))
+    status, answer = upload(app_url, big)
+    assert status == 413 and "limit" in answer["detail"]
+    status, answer = post(f"{app_url}/api/landmarks", {"frames": [[0.1, 0.2]]})
+    assert status == 422 and "543, 3" in answer["detail"]
+    with urllib.request.urlopen(f"{app_url}/health", timeout=10) as reply:
+        assert reply.status == 200  # still serving
+
+
+def test_landmarks_through_the_api_and_the_deployments_invoke_endpoint(app_url):
+    frames = as_json_frames(read_landmark_file(
+        sorted((SAMPLE_ROOT / "train_landmark_files" / "2044").glob("*.parquet"))[0]))
+    status, direct = post(f"{app_url}/api/landmarks", {"frames": frames})
+    assert status == 200 and direct["frames"] == len(frames)
+    status, invoked = post(f"{app_url}/invoke", {"parameters": {"frames": frames}})
+    assert status == 200 and invoked["success"], invoked
+    assert invoked["outputs"]["answer"]["top10"] == direct["top10"]  # one model, loaded once
+    assert invoked["metadata"]["run_id"]  # /invoke ran the inference pipeline
+
+
+def test_zenml_lists_the_deployment_running(app_url, trained_home):
+    env = {**isolated_env(trained_home), "ZENML_CONFIG_PATH": str(trained_home / "zenml")}
+    listed = subprocess.run([sys.executable, "-m", "zenml.cli.cli", "deployment", "list"],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert "signbridge-app" in listed.stdout and "RUNNING" in listed.stdout, listed.stdout

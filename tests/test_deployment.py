@@ -1,15 +1,15 @@
-"""Promotion on the real stack: first model promoted, a better one replaces it, a worse one never.
+"""Promotion and serving on the real stack: the first model is promoted, a better one replaces it,
+a worse one never; the ZenML deployment is redeployed only when production changes; bad states
+(a port in use, no model, a dead server) get one line and leave things as they were."""
 
-The app is (re)started by the deployment pipeline as a background service each time production
-changes; these tests leave it running for the app tests and stop it at the end.
-"""
-
-import json
+import os
+import signal
+import socket
 
 import mlflow
 import pytest
 
-from tests.conftest import free_port, run_cli, write_config
+from tests.conftest import cli_json, free_port, run_cli, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +50,7 @@ def production_alias_version(home) -> str:
 
 
 def service_status(home) -> dict:
-    result = run_cli("status", home=home)
-    return json.loads(result.stdout)
+    return cli_json(run_cli("status", home=home))
 
 
 def test_promotion_sequence(deploy_home):
@@ -79,18 +78,58 @@ def test_promotion_sequence(deploy_home):
     assert "version 2 is already production" in after_dead.stdout
     assert production_alias_version(home) == "2"
 
+    served_by = service_status(home)["pid"]
     worse = train_and_deploy(home, paths, "worse")
     assert "Model version 4 not promoted" in worse and "not better than production" in worse
     assert production_alias_version(home) == "2"
     assert service_status(home)["model_version"] == "2"
+    assert service_status(home)["pid"] == served_by  # nothing changed, nothing redeployed
 
     again = run_cli("deploy", "--config", str(paths["deploy"]), home=home)
     assert "Model version 4 not promoted" in again.stdout
     assert production_alias_version(home) == "2"
 
 
-def test_stop_is_clean_and_status_says_so(deploy_home):
+def test_a_port_in_use_is_refused_and_the_running_app_is_left_alone(deploy_home, tmp_path):
+    home, paths = deploy_home
+    before = service_status(home)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        busy = squatter.getsockname()[1]
+        config = write_config("configs/deploy.yaml", tmp_path / "busy.yaml",
+                              deploy={"app": {"host": "127.0.0.1", "port": busy}})
+        result = run_cli("serve", "--config", str(config), home=home)
+    assert result.returncode == 1
+    assert f"error: port {busy} on 127.0.0.1 is in use by another program" in result.stderr
+    assert "Traceback" not in result.stderr
+    after = service_status(home)
+    assert after["healthy"] and after["pid"] == before["pid"] and after["url"] == before["url"]
+
+
+def test_a_dead_server_is_reported_and_serve_starts_it_again(deploy_home):
+    home, paths = deploy_home
+    os.kill(service_status(home)["pid"], signal.SIGKILL)
+    dead = run_cli("status", home=home)
+    assert dead.returncode == 3 and cli_json(dead)["status"] == "error"
+    revived = run_cli("serve", "--config", str(paths["deploy"]), home=home)
+    assert revived.returncode == 0, revived.stderr[-3000:]
+    assert service_status(home)["healthy"] and service_status(home)["model_version"] == "2"
+
+
+def test_stop_leaves_nothing_listening_and_status_says_so(deploy_home):
     home, _ = deploy_home
-    assert run_cli("stop", home=home).stdout.strip() in {"app stopped", "app was not running"}
+    url = service_status(home)["url"]
+    assert run_cli("stop", home=home).stdout.strip().endswith("app stopped")
     result = run_cli("status", home=home)
-    assert result.returncode == 3 and json.loads(result.stdout)["running"] is False
+    assert result.returncode == 3 and cli_json(result)["status"] == "absent"
+    port = int(url.rsplit(":", 1)[1])
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    assert run_cli("stop", home=home).stdout.strip().endswith("app was not running")
+
+
+def test_serving_without_a_model_says_to_train_first(tmp_path):
+    result = run_cli("serve", home=tmp_path / "empty-home")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "no model 'signbridge-asl'" in result.stderr and "train" in result.stderr

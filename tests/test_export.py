@@ -5,8 +5,14 @@ import pytest
 from ai_edge_litert.interpreter import Interpreter
 
 from signbridge.config import ModelConfig, PreprocessConfig
+from signbridge.data.landmarks import index_to_sign
 from signbridge.model.export import ParityError, check_parity, convert_to_tflite
 from signbridge.model.network import build_classifier
+from signbridge.serving.acceptance import AcceptanceRule
+from signbridge.serving.package import ModelPackage
+from signbridge.serving.recognition import Recogniser
+from signbridge.serving.video import VideoLimits
+from tests.clips import person_clip
 
 MAX_FRAMES = 16
 PREPROCESS = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True)
@@ -64,3 +70,14 @@ def test_quantised_exports_keep_the_contract_and_stay_close(exported, sample_dat
     frames = sample_dataset.sequence(5)
     quantised, exact = runner(inputs=frames)["outputs"], reference(inputs=frames)["outputs"]
     assert quantised.shape == (250,) and np.abs(quantised - exact).max() < 0.05
+
+
+def test_video_is_sampled_to_the_frame_count_the_package_was_trained_with(exported, tmp_path):
+    _, path = exported
+    package = ModelPackage(path.read_bytes(), list(index_to_sign()), max_frames=MAX_FRAMES,
+                           acceptance=AcceptanceRule(["hello", "thankyou"]))
+    recogniser = Recogniser(package, VideoLimits(max_frames=64))  # the package wins
+    clip = person_clip(tmp_path / "two-seconds.mp4", seconds=2.0, fps=30, size=(320, 240))
+    result = recogniser.video(clip)
+    assert recogniser.limits.max_frames == MAX_FRAMES and len(result.landmarks) == MAX_FRAMES
+    assert {sign for sign, _ in result.answer.top} <= {"hello", "thankyou"}

@@ -10,12 +10,11 @@ from mlops import registry
 from signbridge import workspace
 from signbridge.model.promotion import decide, exclusive
 from signbridge.serving.classifier import SignClassifier
-from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)
 
 
-@step(experiment_tracker=EXPERIMENT_TRACKER, enable_cache=False)
+@step(experiment_tracker=True, enable_cache=False)
 def promote_if_better() -> Annotated[dict, "promotion_decision"]:
     model_name = get_step_context().model.name
     # The lock spans read-decide-write, so concurrent deployments cannot interleave.

@@ -16,12 +16,11 @@ from signbridge.data.shards import ShardSet
 from signbridge.model.evaluation import assess, load_other_source
 from signbridge.model.features import FeatureShards
 from signbridge.model.plots import confusion_matrix, coverage_plot
-from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)
 
 
-@step(experiment_tracker=EXPERIMENT_TRACKER)
+@step(experiment_tracker=True)
 def evaluate_model(
     sign_classifier: keras.Model,
     validation_features: FeatureShards,

@@ -24,7 +24,6 @@ from signbridge.model.promotion import top1_accuracy
 from signbridge.serving.acceptance import AcceptanceRule
 from signbridge.serving.classifier import SignClassifier
 from signbridge.serving.package import ModelPackage
-from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)
 
@@ -63,7 +62,7 @@ def _measure_quantized(classifier, preprocess, export, evaluation_set, float_top
 
 
 @step(
-    experiment_tracker=EXPERIMENT_TRACKER,
+    experiment_tracker=True,
     output_materializers={"model_package": ModelPackageMaterializer},
 )
 def export_tflite(

@@ -15,13 +15,12 @@ from signbridge.config import DataConfig, SplitConfig
 from signbridge.data.files import read_index, split_signers
 from signbridge.data.landmarks import index_to_sign
 from signbridge.data.shards import ShardSet, build_shard_cache, sequence_table, shard_fingerprint
-from steps.tracking import EXPERIMENT_TRACKER
 
 logger = get_logger(__name__)
 
 
 @step(
-    experiment_tracker=EXPERIMENT_TRACKER,
+    experiment_tracker=True,
     output_materializers={
         "train_set": ShardSetMaterializer,
         "validation_set": ShardSetMaterializer,

@@ -14,7 +14,6 @@ from signbridge.data.shards import ShardSet
 from signbridge.model.features import FeatureShards
 from signbridge.model.plots import training_curves
 from signbridge.model.training import train_classifier
-from steps.tracking import EXPERIMENT_TRACKER
 
 
 def _flatten(prefix: str, settings: dict) -> dict[str, object]:
@@ -28,7 +27,7 @@ def _flatten(prefix: str, settings: dict) -> dict[str, object]:
 
 
 @step(
-    experiment_tracker=EXPERIMENT_TRACKER,
+    experiment_tracker=True,
     output_materializers={"sign_classifier": KerasModelMaterializer},
 )
 def train_model(

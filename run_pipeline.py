@@ -100,8 +100,13 @@ def serve(args: argparse.Namespace) -> None:
 
     version = registry.find(model_name(args.config))
     registry.load_package(version)
-    service.deploy(str(registry.package_dir(version)), version.version,
-                   load_deploy_config(args.config).app)
+    target = None
+    if args.target:
+        from mlops.cluster import serving_settings
+
+        target = serving_settings(_existing(args.serving), args.target)
+    service.deploy(version.name, version.version, str(registry.package_dir(version)),
+                   load_deploy_config(args.config).app, target)
     _print_service()
 
 
@@ -266,6 +271,10 @@ def parser() -> argparse.ArgumentParser:
 
     serve_cli = commands.add_parser("serve", help="start the app in the background")
     serve_cli.add_argument("--config", default="configs/deploy.yaml")
+    serve_cli.add_argument("--target", default=None,
+                           help="serve with another deployer: a target in --serving "
+                           "(kubernetes, huggingface); default: the local deployer")
+    serve_cli.add_argument("--serving", default="configs/cluster/serving.yaml")
     serve_cli.set_defaults(handler=serve)
     commands.add_parser("stop", help="stop the app").set_defaults(handler=stop)
     commands.add_parser("status", help="is the app up? (exit 0 if healthy)").set_defaults(

@@ -16,11 +16,11 @@ from signbridge import workspace
 logger = logging.getLogger("signbridge.app")
 
 
-def install(app_runner, model_dir: str, model_version: str, app_settings: dict, **_) -> None:
+def install(app_runner, **service_kwargs) -> None:
     import gradio as gr
 
     workspace.quiet_third_party_logs()
-    service = state.start(model_dir, model_version, app_settings)
+    service = state.start(**service_kwargs)
     app = app_runner.asgi_app
     max_bytes = int(service.settings.max_upload_mb * 1_000_000)
     app.include_router(api.router())

@@ -76,18 +76,22 @@ _service: Service | None = None
 _lock = threading.Lock()
 
 
-def start(model_dir: str = "", model_version: str = "", app_settings: dict | None = None
-          ) -> Service:
+def start(model_name: str = "", model_version: str = "", model_dir: str = "",
+          app_settings: dict | None = None) -> Service:
     """Load the service once per process (later calls return it): the pipeline's init hook and
-    the app extension both call this, whichever comes first, with the same arguments."""
+    the app extension both call this, whichever comes first, with the same arguments.
+
+    The package is read from `model_dir` when the server runs where it was deployed from, else
+    fetched from the model registry (a server in a cluster or on Hugging Face Spaces).
+    """
     global _service
     with _lock:
         if _service is None:
-            if not model_dir:
-                raise SignbridgeError("no model package to serve; deploy with "
+            if not model_version:
+                raise SignbridgeError("no model version to serve; deploy with "
                                       "`run_pipeline.py serve` or `deploy`")
             settings = AppConfig(**(app_settings or {}))
-            package = ModelPackage.read(model_dir)
+            package = _package(model_name, model_version, model_dir)
             limits = VideoLimits(max_bytes=int(settings.max_upload_mb * 1_000_000),
                                  max_seconds=settings.max_video_seconds)
             get_extractor()  # MediaPipe now, not on the first request
@@ -101,6 +105,14 @@ def start(model_dir: str = "", model_version: str = "", app_settings: dict | Non
             logger.info("Serving model version %s (%d known signs, %d frames per clip)",
                         model_version, len(package.known_signs), package.max_frames)
         return _service
+
+
+def _package(model_name: str, model_version: str, model_dir: str) -> ModelPackage:
+    if model_dir and Path(model_dir).is_dir():
+        return ModelPackage.read(model_dir)
+    from mlops import registry
+
+    return registry.load_package(registry.find(model_name, model_version))
 
 
 def current() -> Service:

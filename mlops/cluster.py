@@ -1,7 +1,9 @@
-"""The cluster path: validate (offline) and register a Kubernetes + S3 + remote-MLflow stack.
+"""The cluster path: validate (offline) and register a Kubernetes + S3 + remote-MLflow stack, and
+validate the settings for serving the app with a Kubernetes or Hugging Face Spaces deployer.
 
     python -m mlops.cluster validate [--stack configs/cluster/stack.yaml]
                                       [--settings configs/cluster/settings.yaml]
+    python -m mlops.cluster validate-serving [--serving configs/cluster/serving.yaml]
     python -m mlops.cluster register [--stack configs/cluster/stack.yaml]
 
 `validate` checks every component configuration against its ZenML flavor's schema and the step
@@ -106,6 +108,69 @@ def _validate_settings(where: str, settings: dict) -> list[str]:
     return problems
 
 
+def _deployer_classes() -> dict[str, tuple[type, type]]:
+    """Deployer flavor -> (component config class, deployment settings class); these import
+    without the flavors' client packages."""
+    from zenml.integrations.huggingface.flavors.huggingface_deployer_flavor import (
+        HuggingFaceDeployerFlavor,
+        HuggingFaceDeployerSettings,
+    )
+    from zenml.integrations.kubernetes.flavors.kubernetes_deployer_flavor import (
+        KubernetesDeployerFlavor,
+        KubernetesDeployerSettings,
+    )
+
+    return {"kubernetes": (KubernetesDeployerFlavor().config_class, KubernetesDeployerSettings),
+            "huggingface": (HuggingFaceDeployerFlavor().config_class, HuggingFaceDeployerSettings)}
+
+
+def validate_serving(serving_file: Path) -> list[str]:
+    """Problems in the serving targets (empty when valid). ZenML's settings accept unknown keys
+    silently and Spaces hardware as any string, so both are checked here too."""
+    from huggingface_hub import SpaceHardware
+    from zenml.config import ResourceSettings
+
+    problems = []
+    classes = _deployer_classes()
+    for target, spec in yaml.safe_load(serving_file.read_text()).items():
+        deployer = spec.get("deployer", {})
+        flavor = deployer.get("flavor")
+        if flavor not in classes:
+            problems.append(f"{target}: deployer flavor '{flavor}' is not one of {sorted(classes)}")
+            continue
+        config_class, settings_class = classes[flavor]
+        checks = [("deployer configuration", config_class,
+                   _without_secrets(deployer.get("configuration", {}))),
+                  ("settings.deployer", settings_class, spec.get("settings", {}).get("deployer", {})),
+                  ("settings.resources", ResourceSettings,
+                   spec.get("settings", {}).get("resources", {}))]
+        for where, settings_type, values in checks:
+            unknown = sorted(set(values) - set(settings_type.model_json_schema()["properties"]))
+            if unknown:
+                problems.append(f"{target}: {where}: unknown key(s) {unknown}")
+            try:
+                settings_type(**values)
+            except (ValidationError, ValueError) as error:
+                problems.append(f"{target}: {where}: {error}")
+        hardware = spec.get("settings", {}).get("deployer", {}).get("space_hardware")
+        if hardware and hardware not in {h.value for h in SpaceHardware}:
+            problems.append(f"{target}: space_hardware '{hardware}' is not a Spaces hardware "
+                            "name (e.g. cpu-basic, cpu-upgrade, t4-small)")
+    return problems
+
+
+def serving_settings(serving_file: Path, target: str) -> dict:
+    """The `settings:` of one serving target, for `run_pipeline.py serve --target`."""
+    targets = yaml.safe_load(serving_file.read_text())
+    if target not in targets:
+        raise SignbridgeError(f"{serving_file}: no serving target '{target}' "
+                              f"(there are: {', '.join(targets)})")
+    problems = validate_serving(serving_file)
+    if problems:
+        raise SignbridgeError(f"{serving_file}: {problems[0]}")
+    return targets[target].get("settings", {})
+
+
 def merge_settings(config: dict, extra: dict) -> dict:
     """A pipeline config with the `settings:` and per-step `settings` of `extra` merged in."""
     merged = {**config, "settings": {**config.get("settings", {}), **extra.get("settings", {})}}
@@ -140,12 +205,19 @@ def register(stack_file: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    cli.add_argument("command", choices=["validate", "register"])
+    cli.add_argument("command", choices=["validate", "validate-serving", "register"])
     cli.add_argument("--stack", type=Path, default=PROJECT_ROOT / "configs/cluster/stack.yaml")
     cli.add_argument("--settings", type=Path,
                      default=PROJECT_ROOT / "configs/cluster/settings.yaml")
+    cli.add_argument("--serving", type=Path, default=PROJECT_ROOT / "configs/cluster/serving.yaml")
     args = cli.parse_args(argv)
     workspace.configure_environment()
+    if args.command == "validate-serving":
+        problems = validate_serving(args.serving)
+        for problem in problems:
+            print(f"invalid: {problem}", file=sys.stderr)
+        print(f"{args.serving}: {'valid' if not problems else f'{len(problems)} problem(s)'}")
+        return 1 if problems else 0
     if args.command == "validate":
         problems = validate(args.stack, args.settings)
         for problem in problems:

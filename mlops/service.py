@@ -26,8 +26,14 @@ APP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' 
            "font-src 'self' data:; worker-src 'self' blob:; frame-src 'self'")
 
 
-def deploy(model_dir: str, model_version: str, settings: AppConfig):
-    """Deploy (or redeploy) the inference pipeline serving the package in `model_dir`."""
+def deploy(model_name: str, model_version: str, model_dir: str, settings: AppConfig,
+           target_settings: dict | None = None):
+    """Deploy (or redeploy) the inference pipeline serving a registered model version.
+
+    Locally the server reads the cached package in `model_dir`; with `target_settings` (a
+    serving target of configs/cluster/serving.yaml, for the stack's Kubernetes or Hugging Face
+    deployer) it fetches the version from the model registry where it runs.
+    """
     from zenml.client import Client
     from zenml.config import AppExtensionSpec, DeploymentSettings
     from zenml.config.deployment_settings import DeploymentDefaultEndpoints, SecureHeadersConfig
@@ -40,9 +46,16 @@ def deploy(model_dir: str, model_version: str, settings: AppConfig):
     if stack.deployer is None:
         raise SignbridgeError(f"the active ZenML stack '{stack.name}' has no deployer; use the "
                               "project's stack (`run_pipeline.py deploy` sets it up)")
-    _check_port(settings, _own_port())
-    service_kwargs = {"model_dir": model_dir, "model_version": model_version,
-                      "app_settings": settings.model_dump()}
+    service_kwargs = {"model_name": model_name, "model_version": model_version,
+                      "model_dir": model_dir, "app_settings": settings.model_dump()}
+    if target_settings:
+        where = {"deployer": target_settings.get("deployer", {}),
+                 "resources": target_settings.get("resources", {})}
+    else:
+        _check_port(settings, _own_port())
+        where = {"deployer": LocalDeployerSettings(
+            address=settings.host, port=settings.port, allocate_port_if_busy=False,
+            lcm_timeout=START_TIMEOUT_S)}
     configured = inference_pipeline.with_options(on_init_kwargs=service_kwargs, settings={
         "deployment": DeploymentSettings(
             app_title="signbridge", app_extensions=[AppExtensionSpec(
@@ -52,9 +65,7 @@ def deploy(model_dir: str, model_version: str, settings: AppConfig):
                                        & ~DeploymentDefaultEndpoints.DASHBOARD),
             secure_headers=SecureHeadersConfig(
                 csp=APP_CSP, permissions="camera=(self), microphone=(self)", hsts=False)),
-        "deployer": LocalDeployerSettings(
-            address=settings.host, port=settings.port, allocate_port_if_busy=False,
-            lcm_timeout=START_TIMEOUT_S),
+        **where,
     })
     try:
         with _reaping_dead_children():

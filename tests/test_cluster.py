@@ -2,7 +2,7 @@
 
 import yaml
 
-from mlops.cluster import merge_settings, validate
+from mlops.cluster import merge_settings, validate, validate_serving
 from signbridge.config import PROJECT_ROOT
 
 STACK = PROJECT_ROOT / "configs/cluster/stack.yaml"
@@ -40,3 +40,23 @@ def test_cluster_settings_merge_into_a_training_config():
     assert merged["steps"]["train_model"]["settings"]["resources"]["gpu_count"] == 1
     assert merged["settings"]["docker"]["parent_image"].endswith("-gpu")
     assert "steps" not in config  # the original is left alone
+
+
+SERVING = PROJECT_ROOT / "configs/cluster/serving.yaml"
+
+
+def test_serving_targets_validate_offline_and_typos_are_caught(tmp_path):
+    assert validate_serving(SERVING) == []
+    targets = yaml.safe_load(SERVING.read_text())
+    assert targets["kubernetes"]["settings"]["resources"]["min_replicas"] >= 1
+    assert targets["kubernetes"]["settings"]["deployer"]["readiness_probe_path"] == "/health"
+    targets["kubernetes"]["settings"]["deployer"]["replicas"] = 3  # not a deployer setting
+    targets["kubernetes"]["settings"]["deployer"]["readiness_probe_path"] = "health"
+    targets["kubernetes"]["settings"]["resources"]["memory"] = "4 gigs"
+    targets["huggingface"]["settings"]["deployer"]["space_hardware"] = "quantum-xl"
+    broken = tmp_path / "serving.yaml"
+    broken.write_text(yaml.safe_dump(targets))
+    problems = "\n".join(validate_serving(broken))
+    assert "unknown key(s) ['replicas']" in problems
+    assert "readiness_probe_path" in problems and "settings.resources" in problems
+    assert "space_hardware 'quantum-xl'" in problems

@@ -23,7 +23,7 @@ def deploy_service(promotion_decision: dict, deploy: DeployConfig) -> Annotated[
         return current
     registry.load_package(production)
     logger.info("Deploying %s with the stack's deployer ...", production.label)
-    service.deploy(str(registry.package_dir(production)), production.version, deploy.app)
+    service.deploy(name, production.version, str(registry.package_dir(production)), deploy.app)
     state = service.status()
     logger.info("The app serves %s at %s", production.label, state.get("url"))
     return state

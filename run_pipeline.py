@@ -27,7 +27,14 @@ from signbridge.errors import SignbridgeError  # noqa: E402
 
 def train(args: argparse.Namespace) -> None:
     """Run the training pipeline once per config, all runs in one MLflow experiment, tagged."""
+    import uuid
+
+    from signbridge.config import load_training_config
+    from signbridge.console import import_tensorflow
+
     configs = [_existing(path) for path in args.config or ["configs/train_sample.yaml"]]
+    parameters = {config: load_training_config(config) for config in configs}  # fail early
+    import_tensorflow()
     _stack()
     from zenml.integrations.mlflow.flavors.mlflow_experiment_tracker_flavor import (
         MLFlowExperimentTrackerSettings,
@@ -35,21 +42,70 @@ def train(args: argparse.Namespace) -> None:
 
     from pipelines.training import training_pipeline
 
+    experiment_id = workspace.ensure_mlflow_experiment(
+        args.experiment, "Training runs of the sign classifier; compare runs whose "
+        "`evaluation_fingerprint` tags match (same held-out data).")
     for config in configs:
-        tracking = MLFlowExperimentTrackerSettings(
-            experiment_name=args.experiment,
-            tags={"config": config.stem, "config_path": str(config), "git_commit": _git_commit()},
-        )
-        print(f"\n=== training with {config} (MLflow experiment '{args.experiment}') ===")
+        run_name = f"{config.stem}-{uuid.uuid4().hex[:6]}"
+        tracking = MLFlowExperimentTrackerSettings(experiment_name=args.experiment, tags={
+            "config": config.stem, "config_path": str(config), "git_commit": _git_commit(),
+            "mlflow.note.content": _describe(config, parameters[config])})
+        print(f"\n=== {run_name}: training with {config} (MLflow experiment "
+              f"'{args.experiment}') ===", flush=True)
         run_config = _with_settings(config, _existing(args.settings)) if args.settings else config
         try:
-            _run(training_pipeline.with_options(
-                config_path=str(run_config), settings={"experiment_tracker": tracking}))
+            run = _run(training_pipeline.with_options(
+                config_path=str(run_config), run_name=run_name,
+                settings={"experiment_tracker": tracking}))
         finally:
             if run_config != config:
                 run_config.unlink(missing_ok=True)
-    print(f"\nTraining finished ({len(configs)} run(s)). MLflow UI:  "
-          f"{workspace.mlflow_ui_command()}")
+        _print_training_summary(run, experiment_id)
+    _warn_if_not_comparable(args.experiment)
+    print(f"\nMLflow UI:  {workspace.mlflow_ui_command()}\n  then open "
+          f"{workspace.mlflow_ui_url(experiment_id)}")
+
+
+def _describe(config: Path, parameters) -> str:
+    """The MLflow run's description (shown at the top of the run page)."""
+    return (f"Trained with `{config}` on `{parameters.data.root}`: "
+            f"{parameters.network.num_blocks} transformer block(s) of width "
+            f"{parameters.network.width}, {parameters.preprocess.max_frames} frames, "
+            f"{parameters.split.evaluation_signers} held-out signer(s).")
+
+
+def _print_training_summary(run, experiment_id: str) -> None:
+    import mlflow
+
+    metrics = run.steps["evaluate_model"].outputs["evaluation_metrics"][0].load()
+    lines = [f"held-out signers: top-1 {metrics['top1_accuracy']:.1%}, accepted and right "
+             f"{metrics['accepted_right']:.1%}, not sure {metrics['not_sure']:.1%} "
+             f"({metrics['known_sequences']:.0f} sequences)"]
+    for key in metrics:
+        if key.endswith("/unknown_not_sure"):
+            source = key.split("/")[0]
+            lines.append(f"{source}: other signs answered 'not sure' {metrics[key]:.1%}, its "
+                         f"known signs accepted and right "
+                         f"{metrics.get(f'{source}/accepted_right', float('nan')):.1%}")
+    client = mlflow.MlflowClient(workspace.mlflow_tracking_uri())
+    found = client.search_runs([experiment_id], f"attributes.run_name = '{run.name}'")
+    link = workspace.mlflow_ui_url(experiment_id, found[0].info.run_id) if found else ""
+    print("\n".join(["", f"Run {run.name}:", *[f"  {line}" for line in lines],
+                     f"  MLflow run: {link}"]))
+
+
+def _warn_if_not_comparable(experiment: str) -> None:
+    """Say so when the experiment's runs were evaluated on different held-out data."""
+    import mlflow
+
+    client = mlflow.MlflowClient(workspace.mlflow_tracking_uri())
+    found = client.get_experiment_by_name(experiment)
+    runs = client.search_runs([found.experiment_id], max_results=200) if found else []
+    fingerprints = {r.data.tags.get("evaluation_fingerprint") for r in runs} - {None}
+    if len(fingerprints) > 1:
+        print(f"\nNote: the runs in '{experiment}' were evaluated on {len(fingerprints)} different "
+              "held-out sets (tag evaluation_fingerprint); compare their eval/ figures only "
+              "between runs with the same fingerprint.")
 
 
 def _with_settings(config: Path, settings: Path) -> Path:
@@ -127,9 +183,11 @@ def status(args: argparse.Namespace) -> int:
 def _stack() -> None:
     """The project's ZenML stack, created on first use; fails fast on a dead MLflow server."""
     workspace.check_tracking_server()
+    from mlops.console import quiet_known_noise
     from mlops.stack import ensure_local_stack
 
     ensure_local_stack()
+    quiet_known_noise()
 
 
 def _print_service() -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from signbridge.config import PreprocessConfig
+from signbridge.console import native_noise_filtered
 from signbridge.data.landmarks import ROWS_PER_FRAME
 from signbridge.errors import SignbridgeError
 from signbridge.model.preprocessing import preprocessing_layer
@@ -61,7 +62,8 @@ def convert_to_tflite(
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
         if quantization == "float16":
             converter.target_spec.supported_types = [tf.float16]
-        path.write_bytes(converter.convert())
+        with native_noise_filtered():
+            path.write_bytes(converter.convert())
     return path
 
 

@@ -118,7 +118,7 @@ def train_classifier(
         epochs=train_config.epochs,
         callbacks=callbacks,
         shuffle=False,  # the dataset shuffles itself
-        verbose=2,
+        verbose=0,  # the caller reports each epoch (`on_epoch_end`)
     ).history
     # The epoch whose weights the stopper restored (the last one if it never watched).
     restored = stopper.best_epoch if stopper.best_weights is not None else len(history["loss"]) - 1

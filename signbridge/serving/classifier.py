@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from signbridge.console import native_noise_filtered
 from signbridge.data.landmarks import NUM_SIGNS, ROWS_PER_FRAME
 from signbridge.errors import SignbridgeError
 
@@ -30,8 +31,11 @@ class SignClassifier:
             model = path.read_bytes()
         self._model = model  # the interpreter reads from this buffer; keep it alive
         try:
-            self.interpreter = Interpreter(model_content=model, num_threads=num_threads)
-            self.runner = self.interpreter.get_signature_runner(SIGNATURE)
+            # The runtime announces its CPU delegate on the first call: make that call here.
+            with native_noise_filtered():
+                self.interpreter = Interpreter(model_content=model, num_threads=num_threads)
+                self.runner = self.interpreter.get_signature_runner(SIGNATURE)
+                self.runner(**{INPUT_NAME: np.full((1, ROWS_PER_FRAME, 3), np.nan, np.float32)})
         except (ValueError, RuntimeError) as error:
             raise SignbridgeError(f"not a usable TFLite sign model ({error})") from error
         self._lock = threading.Lock()

@@ -160,12 +160,17 @@ class HolisticExtractor:
     """MediaPipe Holistic (model_complexity 1, the only one shipped in the wheel)."""
 
     def __init__(self) -> None:
-        import mediapipe as mp
+        from signbridge.console import native_noise_filtered
 
-        # Video mode tracks between frames (faster, steadier); `reset` clears it per video.
-        self._holistic = mp.solutions.holistic.Holistic(
-            static_image_mode=False, model_complexity=1, refine_face_landmarks=False
-        )
+        with native_noise_filtered():  # MediaPipe and TFLite start-up chatter
+            import mediapipe as mp
+
+            # Video mode tracks between frames (faster, steadier); `reset` clears it per video.
+            self._holistic = mp.solutions.holistic.Holistic(
+                static_image_mode=False, model_complexity=1, refine_face_landmarks=False
+            )
+            # Its graph starts, and logs, on the first frame: run one now.
+            self._holistic.process(np.zeros((64, 64, 3), np.uint8))
         self._lock = threading.Lock()  # the graph is not thread-safe
 
     def extract(self, frames: list[np.ndarray]) -> np.ndarray:

@@ -7,6 +7,7 @@ import mlflow
 from PIL import Image
 from zenml import ArtifactConfig, step
 from zenml.enums import ArtifactType
+from zenml.logger import get_logger
 
 from materializers import KerasModelMaterializer
 from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
@@ -14,6 +15,8 @@ from signbridge.data.shards import ShardSet
 from signbridge.model.features import FeatureShards
 from signbridge.model.plots import training_curves
 from signbridge.model.training import train_classifier
+
+logger = get_logger(__name__)
 
 
 def _flatten(prefix: str, settings: dict) -> dict[str, object]:
@@ -51,9 +54,10 @@ def train_model(
         preprocess,
         network,
         training,
-        on_epoch_end=lambda epoch, logs: mlflow.log_metrics(
-            {f"epoch/{metric_name(name)}": value for name, value in logs.items()}, step=epoch),
+        on_epoch_end=lambda epoch, logs: _report_epoch(epoch, training.epochs, logs),
     )
+    logger.info("Kept epoch %d of %d (lowest validation loss); %s parameters",
+                result.best_epoch, len(result.history["loss"]), f"{result.model.count_params():,}")
     curves = training_curves(result.history, result.best_epoch)
     mlflow.log_image(curves, "plots/training_curves.png")
     # Summary figures are those of the restored epoch: the weights the model actually holds.
@@ -64,6 +68,14 @@ def train_model(
         "train/parameters": result.model.count_params(),
     })
     return result.model, curves
+
+
+def _report_epoch(epoch: int, epochs: int, logs: dict[str, float]) -> None:
+    mlflow.log_metrics({f"epoch/{metric_name(name)}": value for name, value in logs.items()},
+                       step=epoch)
+    logger.info("epoch %d/%d: loss %.3f, accuracy %.3f | validation loss %.3f, accuracy %.3f",
+                epoch, epochs, logs.get("loss", float("nan")), logs.get("accuracy", float("nan")),
+                logs.get("val_loss", float("nan")), logs.get("val_accuracy", float("nan")))
 
 
 def metric_name(keras_name: str) -> str:

@@ -357,6 +357,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from mlops.dashboard import check_store
+
+    note = check_store()  # a dead dashboard server must not hang every command
+    if note:
+        print(note, file=sys.stderr)
     try:
         return args.handler(args) or 0
     except SignbridgeError as error:

@@ -222,10 +222,12 @@ def export(args: argparse.Namespace) -> None:
 def predict(args: argparse.Namespace) -> int:
     """One JSON line per file: top-10 among the known signs, accepted or not and why; exit 1 if
     any file could not be read."""
+    from signbridge.console import filter_native_noise
     from signbridge.serving.package import ModelPackage
     from signbridge.serving.predict import predict_files
     from signbridge.serving.recognition import Recogniser
 
+    filter_native_noise()  # MediaPipe logs on the first person it sees
     if args.model:
         package = ModelPackage.read(args.model)
     else:
@@ -242,6 +244,9 @@ def predict(args: argparse.Namespace) -> int:
 
 def crossval(args: argparse.Namespace) -> None:
     """Leave-signers-out cross-validation of a training config; a table per fold, mean, worst."""
+    from signbridge.console import import_tensorflow
+
+    import_tensorflow()
     from mlops.crossval import run_cross_validation
 
     run_cross_validation(_existing(args.config), args.data, args.folds, args.experiment)

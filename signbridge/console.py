@@ -3,12 +3,14 @@ pattern named below), and progress lines for long work instead of progress bars.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import re
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 
@@ -50,6 +52,40 @@ def native_noise_filtered() -> Iterator[None]:
                 if not NATIVE_NOISE.search(line):
                     sys.stderr.write(line)
             sys.stderr.flush()
+
+
+_filter_installed = False
+
+
+def filter_native_noise() -> None:
+    """For a long-running process (the app's server, `predict` on videos): from now on, lines
+    written to stderr that match the known native noise are dropped, the rest pass through.
+    MediaPipe logs some of it on the first person it sees, long after start-up."""
+    global _filter_installed
+    if _filter_installed:
+        return
+    _filter_installed = True
+    sys.stderr.flush()
+    original, restore = os.dup(2), os.dup(2)
+    reader, writer = os.pipe()
+    os.dup2(writer, 2)
+    os.close(writer)
+
+    def relay() -> None:
+        with os.fdopen(reader, "rb") as lines, os.fdopen(original, "wb", buffering=0) as out:
+            for line in lines:
+                if not NATIVE_NOISE.search(line.decode(errors="replace")):
+                    out.write(line)
+
+    relaying = threading.Thread(target=relay, name="stderr-filter", daemon=True)
+    relaying.start()
+
+    def drain() -> None:  # at exit: end the pipe and let the relay pass its last lines
+        sys.stderr.flush()
+        os.dup2(restore, 2)
+        relaying.join(timeout=5)
+
+    atexit.register(drain)
 
 
 def import_tensorflow():

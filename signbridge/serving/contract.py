@@ -60,6 +60,24 @@ class ContractReport:
         return asdict(self)
 
 
+@dataclass
+class CheckedModel:
+    model: bytes
+    labels: list[str]  # output index -> sign: the competition's order
+    report: ContractReport
+
+
+def check_model_file(model_file: str | Path, labels_file: str | Path | None = None) -> CheckedModel:
+    """Everything checked before a model trained elsewhere is registered: its labels file (if
+    any), then the model file against the contract on real sequences from `data/sample`."""
+    path = Path(model_file)
+    if not path.is_file():
+        raise ContractError(f"{model_file}: file not found")
+    labels = read_competition_labels(labels_file) if labels_file else list(index_to_sign())
+    model = path.read_bytes()
+    return CheckedModel(model, labels, check_contract(model, str(model_file), real_probes()))
+
+
 def check_contract(model: bytes, source: str, probes: list[Probe]) -> ContractReport:
     """Check `model` (the bytes of `source`) against the competition contract; raise
     ContractError with a one-line reason naming `source` at the first failure."""

@@ -5,6 +5,7 @@
     python run_pipeline.py deploy --config configs/deploy.yaml        # promote + serve the app
     python run_pipeline.py serve | stop | status                      # the app service
     python run_pipeline.py export --out exported/ [--version N]      # a model package (TFLite ...)
+    python run_pipeline.py import-model FILE.tflite [--labels L]      # a model trained elsewhere
     python run_pipeline.py predict FILE...                            # top-10 + accepted, per file
     python run_pipeline.py crossval [--folds 17]                      # leave-signers-out accuracy
     python run_pipeline.py synth --sequences N --out DIR              # synthetic data (benchmarks)
@@ -21,7 +22,7 @@ from signbridge import workspace
 
 workspace.configure_environment()
 
-from signbridge.config import DEFAULT_DEPLOY_CONFIG  # noqa: E402
+from signbridge.config import DEFAULT_DEPLOY_CONFIG, DEFAULT_TRAINING_CONFIG  # noqa: E402
 from signbridge.errors import SignbridgeError  # noqa: E402
 
 
@@ -214,9 +215,64 @@ def export(args: argparse.Namespace) -> None:
         "version": version.version,
         "aliases": version.aliases,
         "package": str(out),
+        "source": package.source,
         "max_frames": package.max_frames,
         "known_signs": package.known_signs,
     }, indent=1))
+
+
+def import_model(args: argparse.Namespace) -> None:
+    """Register a competition-contract `.tflite` trained elsewhere as a new model version,
+    evaluated on the config's held-out signers; print its version number."""
+    import functools
+
+    from signbridge.config import load_training_config, model_name, read_yaml
+    from signbridge.data.files import read_index
+    from signbridge.serving.contract import check_model_file
+
+    config_path = _existing(args.config)
+    config = load_training_config(config_path)
+    name = model_name(config_path)
+    # Everything is checked before anything is registered, so a refusal leaves no trace.
+    try:
+        if args.max_frames < 1:
+            raise SignbridgeError(f"--max-frames {args.max_frames}: must be at least 1")
+        check_model_file(args.file, args.labels)
+        read_index(config.data.resolved_root())
+    except SignbridgeError as error:
+        raise SignbridgeError(f"{error}; nothing was registered") from error
+
+    _stack()
+    from zenml import Model
+    from zenml.integrations.mlflow.flavors.mlflow_experiment_tracker_flavor import (
+        MLFlowExperimentTrackerSettings,
+    )
+
+    from mlops import registry
+    from pipelines.importing import importing_pipeline
+
+    described = read_yaml(config_path).get("model") or {}
+    model = Model(**{**described, "tags": [*described.get("tags", []), "imported"]})
+    tracking = MLFlowExperimentTrackerSettings(experiment_name=args.experiment, tags={
+        "config": config_path.stem, "source": "imported", "imported_from": Path(args.file).name,
+        "git_commit": _git_commit()})
+    run = _run(functools.partial(
+        importing_pipeline.with_options(model=model, settings={"experiment_tracker": tracking}),
+        model_file=str(Path(args.file).resolve()),
+        labels_file=str(Path(args.labels).resolve()) if args.labels else None,
+        max_frames=args.max_frames, data=config.data, split=config.split,
+        evaluation=config.evaluation,
+    ))
+    from zenml.client import Client
+
+    zenml_version = Client().get_model_version(name, run.model_version.id)
+    version = registry.mlflow_version(zenml_version)
+    metrics = zenml_version.run_metadata.get("evaluation", {})
+    print(f"\nImported {args.file} as {name} version {version} (MLflow registry; ZenML model "
+          f"version {zenml_version.number}): top-1 {metrics.get('top1_accuracy', float('nan')):.4f} "
+          f"on {int(metrics.get('evaluation_sequences', 0))} held-out sequences")
+    print(f"Export: python run_pipeline.py export --version {version} --out exported/   "
+          "Compare with production: python run_pipeline.py deploy")
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -317,6 +373,21 @@ def parser() -> argparse.ArgumentParser:
     export_cli.add_argument("--config", default=str(DEFAULT_DEPLOY_CONFIG),
                             help="config whose model.name names the model")
     export_cli.set_defaults(handler=export)
+
+    import_cli = commands.add_parser(
+        "import-model", help="register a competition-contract .tflite trained elsewhere")
+    import_cli.add_argument("file", help="the .tflite model (signature serving_default, inputs "
+                            "[n, 543, 3] -> outputs [250])")
+    import_cli.add_argument("--labels", default=None, help="its labels (index -> sign, sign -> "
+                            "index, or a list); must be the competition's order")
+    import_cli.add_argument("--config", default=str(DEFAULT_TRAINING_CONFIG),
+                            help="training config whose data/split evaluate it and whose "
+                            "model.name it joins")
+    import_cli.add_argument("--max-frames", type=int, default=32,
+                            help="frames sampled from a video for this model")
+    import_cli.add_argument("--experiment", default="signbridge-training",
+                            help="MLflow experiment the import run is logged in")
+    import_cli.set_defaults(handler=import_model)
 
     crossval_cli = commands.add_parser(
         "crossval", help="leave-signers-out cross-validation of a training config")

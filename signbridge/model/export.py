@@ -43,14 +43,23 @@ def convert_to_tflite(
 
     `quantization`: float32 (exact), float16 weights, or dynamic-range int8 weights.
     """
+    return function_to_tflite(classifier, end_to_end_function(classifier, preprocess), path,
+                              quantization)
+
+
+def function_to_tflite(
+    tracked: keras.Model, function, path: str | Path, quantization: str = "float32",
+) -> Path:
+    """Write `function` (raw frames `inputs` [None, 543, 3] -> {"outputs": ...}) as a `.tflite`
+    with signature `serving_default`; `tracked` holds the weights it uses. Keras 3 needs this
+    ExportArchive route: `from_keras_model` names signatures wrongly."""
     if quantization not in QUANTIZATIONS:
         raise SignbridgeError(f"export.quantized: '{quantization}' is not one of {QUANTIZATIONS}")
     path = Path(path)
     archive = keras.export.ExportArchive()
-    archive.track(classifier)
+    archive.track(tracked)
     archive.add_endpoint(
-        SIGNATURE,
-        end_to_end_function(classifier, preprocess),
+        SIGNATURE, function,
         input_signature=[tf.TensorSpec([None, ROWS_PER_FRAME, 3], tf.float32, name=INPUT_NAME)],
     )
     with tempfile.TemporaryDirectory() as saved_model:

@@ -227,9 +227,11 @@ def import_model(args: argparse.Namespace) -> None:
     import functools
 
     from signbridge.config import load_training_config, model_name, read_yaml
+    from signbridge.console import filter_native_noise
     from signbridge.data.files import read_index
     from signbridge.serving.contract import check_model_file
 
+    filter_native_noise()  # the TFLite runtime announces itself on the model's first answer
     config_path = _existing(args.config)
     config = load_training_config(config_path)
     name = model_name(config_path)

@@ -47,6 +47,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+MIN_INFIX = 3  # shorter queries match the start of a word only ("x" is not in "next to")
+
+
 def readable(sign: str) -> str:
     """The name a learner reads: "thank you" for `thankyou`."""
     return READABLE.get(sign, sign)
@@ -69,14 +72,15 @@ def _terms() -> dict[str, tuple[str, ...]]:
 
 def search(query: str) -> list[str]:
     """Signs matching `query`, best first: a name or synonym equal to it, then starting with it,
-    then containing it; alphabetical within each. An empty query gives all signs."""
+    then containing it (from MIN_INFIX letters); alphabetical within each. An empty query gives
+    all signs."""
     wanted = _squashed(query)
     if not wanted:
         return sorted(sign_to_index(), key=lambda sign: readable(sign).lower())
     ranked = []
     for sign, terms in _terms().items():
-        best = min((0 if t == wanted else 1 if t.startswith(wanted) else 2 if wanted in t else 3)
-                   for t in terms)
+        best = min((0 if t == wanted else 1 if t.startswith(wanted)
+                    else 2 if len(wanted) >= MIN_INFIX and wanted in t else 3) for t in terms)
         if best < 3:
             ranked.append((best, readable(sign).lower(), sign))
     return [sign for *_, sign in sorted(ranked)]

@@ -368,11 +368,11 @@ def render_clip(
 
 
 def _caption(frame: np.ndarray, text: str) -> np.ndarray:
-    """The frame under a strip with `text`."""
+    """The frame over a strip with `text` (below: players put their own labels on top)."""
     strip = np.full((28, frame.shape[1], 3), BACKGROUND, np.uint8)
     cv2.putText(strip, text, (10, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, COLOURS["features"], 1,
                 cv2.LINE_AA)
-    return np.vstack([strip, frame])
+    return np.vstack([frame, strip])
 
 
 def mirrored(landmarks: np.ndarray) -> np.ndarray:

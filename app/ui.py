@@ -49,12 +49,11 @@ class PracticeApp:
         self.recogniser = service.recogniser
         self.library = service.library
         self.output_dir = service.output_dir
-
-    def sign_choices(self) -> list[tuple[str, str]]:
-        """(readable label, sign) pairs; signs the model can check come first, marked ✓."""
         known = set(self.recogniser.known_signs)
         ranked = sorted(search(""), key=lambda sign: sign not in known)
-        return [((KNOWN_MARK if sign in known else "") + readable(sign), sign) for sign in ranked]
+        # (readable label, sign) pairs; signs the model can check come first, marked ✓.
+        self.choices = [((KNOWN_MARK if sign in known else "") + readable(sign), sign)
+                        for sign in ranked]
 
     def hint(self, note: str, key_up: gr.KeyUpData):
         """While typing: where the list shows nothing, say what Enter will choose, or that no
@@ -63,7 +62,7 @@ class PracticeApp:
             return gr.update()
         text = (key_up.input_value or "").strip()
         hinted = note.startswith((NO_MATCH, ENTER_FOR))
-        if not text or any(text.lower() in label.lower() for label, _ in self.sign_choices()):
+        if not text or any(text.lower() in label.lower() for label, _ in self.choices):
             return "Choose a sign to see an example." if hinted else gr.update()
         sign = resolve(text)
         return f"{ENTER_FOR} **{readable(sign)}**." if sign else f"{NO_MATCH} “{text}”."
@@ -71,27 +70,30 @@ class PracticeApp:
     def pick(self, text: str | None, speed: str = "Real speed"):
         """The sign a learner picked or typed (Enter): its first example and a note; typed text
         is matched like a search ("thanks" finds thank you)."""
-        sign = text if text in sign_to_index() else resolve(text or "")
+        sign = _chosen(text)
         if not text:
             return gr.update(), None, "Choose a sign to see an example.", _examples(0)
         if sign is None:
             return (gr.update(), None, f"{NO_MATCH} “{text}”. Try another word, such as "
                     "*thanks* or *call on phone*.", _examples(0))
+        clip, note, count = self.shown(sign, speed)
+        return gr.update(value=sign), clip, note, _examples(count)
+
+    def shown(self, sign: str, speed: str = "Real speed") -> tuple[str | None, str, int]:
+        """The first example clip of `sign`, a note about it, and how many examples it has."""
         name = readable(sign)
         try:
             count = self.library.count(sign)
             clip = self.library.example(sign, 0, SPEEDS.get(speed, 1.0)) if count else None
         except SignbridgeError as error:
-            return gr.update(value=sign), None, f"Problem: {error}", _examples(0)
+            return None, f"Problem: {error}", 0
         if not count:
-            return (gr.update(value=sign), None, f"No example of **{name}** in the configured "
-                    "data yet.", _examples(0))
-        note = (f"**{name}**: {count} example(s), from different signers. Then press "
-                "*Practise this sign*.")
-        return gr.update(value=sign), str(clip), note, _examples(count)
+            return None, f"No example of **{name}** in the configured data yet.", 0
+        return str(clip), (f"**{name}**: {count} example(s), from different signers. Then "
+                           "press *Practise this sign*."), count
 
     def show_example(self, text: str | None, example: str | None, speed: str = "Real speed"):
-        sign = text if text in sign_to_index() else resolve(text or "")
+        sign = _chosen(text)
         number = (example or "").split()[-1:]
         if not sign or not number or not number[0].isdigit():
             return gr.update()
@@ -101,7 +103,7 @@ class PracticeApp:
             return gr.update()
 
     def practise(self, text: str | None):
-        sign = text if text in sign_to_index() else resolve(text or "")
+        sign = _chosen(text)
         if not sign:
             return None, gr.Tabs(selected="practice"), "Practising freely (no sign chosen)."
         name = readable(sign)
@@ -183,14 +185,24 @@ class PracticeApp:
                 old.unlink(missing_ok=True)
 
 
+def _chosen(text: str | None) -> str | None:
+    """The sign a picker's value names: a label chosen from the list, or typed text resolved."""
+    return text if text in sign_to_index() else resolve(text or "")
+
+
 def _examples(count: int):
     names = [f"Example {i + 1}" for i in range(count)]
-    return gr.update(choices=names, value=names[0] if names else None)
+    return gr.update(choices=names, value=(names or [None])[0])
 
 
 def build_app(service: Service) -> gr.Blocks:
     practice = PracticeApp(service)
     known = [readable(sign) for sign in practice.recogniser.known_signs]
+    # The page opens on an example of the first sign the model knows.
+    first = practice.recogniser.known_signs[0] if known else None
+    clip, opening, count = practice.shown(first) if first else (
+        None, "Choose a sign to see an example.", 0)
+    examples = [f"Example {i + 1}" for i in range(count)]
     # Gradio's copies of uploads are deleted hourly once older than an hour.
     with gr.Blocks(title="signbridge — practise ASL signs", delete_cache=(3600, 3600)) as app:
         target = gr.State(None)
@@ -199,15 +211,16 @@ def build_app(service: Service) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Learn", id="learn"), gr.Row(equal_height=False):
                 with gr.Column(scale=1, min_width=280):
-                    sign = gr.Dropdown(choices=practice.sign_choices(), value=None, label="Sign",
+                    sign = gr.Dropdown(choices=practice.choices, value=first, label="Sign",
                                        info="Type to search (e.g. thanks), Enter to choose",
                                        filterable=True, allow_custom_value=True)
-                    note = gr.Markdown("Choose a sign to see an example.")
-                    example_choice = gr.Radio(choices=[], label="Examples")
+                    note = gr.Markdown(opening)
+                    example_choice = gr.Radio(choices=examples, value=(examples or [None])[0],
+                                              label="Examples")
                     speed = gr.Radio(list(SPEEDS), value="Real speed", label="Speed")
                     practise_button = gr.Button("Practise this sign", variant="primary")
                 with gr.Column(scale=2, min_width=320, elem_id="learn-example"):
-                    example = gr.Video(label="Example", interactive=False, autoplay=True,
+                    example = gr.Video(clip, label="Example", interactive=False, autoplay=True,
                                        loop=True, height=440)
             with gr.Tab("Practice", id="practice"):
                 target_note = gr.Markdown("Practising freely (no sign chosen).")
@@ -230,11 +243,6 @@ def build_app(service: Service) -> gr.Blocks:
 
         # Clicking the picker selects its text, so typing replaces the sign shown, not extends it.
         sign.focus(None, js=SELECT_TEXT)
-        if practice.recogniser.known_signs:  # open on an example of a sign the model knows
-            first = practice.recogniser.known_signs[0]
-            app.load(lambda speed: practice.pick(first, speed), speed,
-                     [sign, example, note, example_choice], api_name=False,
-                     show_progress_on=example)
         # Every key, in order: "always_last" reruns with the first key's text (Gradio 6.31).
         sign.key_up(practice.hint, note, note, api_name=False, show_progress="hidden",
                     trigger_mode="multiple", concurrency_limit=1)

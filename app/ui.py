@@ -1,5 +1,6 @@
-"""The Gradio practice app: a Learn tab (find a sign, watch examples) and a Practice tab (record or
-upload, see what the model recognises and how the signing compares with a reference).
+"""The Gradio practice app: a Learn tab (find a sign, watch examples), a Practice tab (record or
+upload, see what the model recognises and how the signing compares with a reference) and a Live
+tab (sign in front of the camera; each sign is recognised as the hands come down).
 
 Mounted on the deployment's server by `app.server`. Callbacks stay thin: recognition lives in
 `signbridge.serving.recognition`, names and search in `signbridge.tutor.names`, clips in
@@ -13,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 
 from app.state import Service
 from signbridge.data.landmarks import sign_to_index
@@ -29,6 +31,10 @@ not an interpreter. The model knows **{known}** (marked ✓); for anything else 
 KNOWN_MARK = "✓ "
 NO_MATCH, ENTER_FOR = "No sign matches", "Press Enter for"
 SPEEDS = {"Real speed": 1.0, "Half speed (0.5x)": 0.5}
+LIVE_FPS = 10  # camera frames sent per second in live practice
+LIVE_HELP = ("Press the record button under the camera and allow the camera. Raise your hands, "
+             "sign, then lower your hands: each sign is recognised when your hands come down, "
+             "and listed below with its feedback.")
 CAMERA_HELP = ("No camera picture? Allow camera access in your browser (the icon in the address "
                "bar), or upload a clip instead.")
 SELECT_TEXT = """() => { const box = document.activeElement;
@@ -49,6 +55,9 @@ class PracticeApp:
         self.recogniser = service.recogniser
         self.library = service.library
         self.output_dir = service.output_dir
+        self.live_sessions: dict = {}  # browser session -> LiveSession (its own tracker)
+        self.live_signs: dict[str, list[str]] = {}  # browser session -> signs seen, newest first
+        self.live_fps = LIVE_FPS
         known = set(self.recogniser.known_signs)
         ranked = sorted(search(""), key=lambda sign: sign not in known)
         # (readable label, sign) pairs; signs the model can check come first, marked ✓.
@@ -177,6 +186,78 @@ class PracticeApp:
         return (f"**Similarity to the reference performance of {readable(target)}: "
                 f"{comparison.similarity:.0f} / 100**\n\n{remarks}"), str(replay)
 
+    def live_frame(self, frame, target: str | None, request: gr.Request):
+        """One camera frame: the landmarks drawn over it, a status line, and the signs so far
+        (each recognised, with feedback, as the hands come down)."""
+        if frame is None:
+            return None, "Waiting for the camera.", self._live_list(request)
+        live = self.live_sessions.get(request.session_hash)
+        if live is None:
+            from signbridge.serving.live import LiveSession
+
+            live = self.live_sessions[request.session_hash] = LiveSession(self.recogniser)
+            self.live_signs[request.session_hash] = []
+        result = live.push(frame)
+        if result.finished is not None:
+            self.live_signs[request.session_hash].insert(0, self._live_entry(result.finished,
+                                                                             target))
+        from signbridge.tutor.render import draw_landmarks
+
+        return (draw_landmarks(frame, result.landmarks), self._live_status(live, result),
+                self._live_list(request))
+
+    def live_stop(self, request: gr.Request):
+        """The learner is done: a sign still under way is recognised, the tracker let go."""
+        live = self.live_sessions.pop(request.session_hash, None)
+        if live is not None and (last := live.finish()) is not None:
+            self.live_signs.setdefault(request.session_hash, []).insert(
+                0, self._live_entry(last, None))
+        return self._live_list(request)
+
+    def forget(self, request: gr.Request) -> None:
+        """The page was closed."""
+        self.live_sessions.pop(request.session_hash, None)
+        self.live_signs.pop(request.session_hash, None)
+
+    @staticmethod
+    def _live_status(live, result) -> str:
+        from signbridge.serving.acceptance import frames_with_hands
+
+        if not np.isfinite(result.landmarks).any():
+            return "**No person in view.** Sit so your face, shoulders and hands are in the picture."
+        if result.signing:
+            return "**Signing...** lower your hands when the sign is done."
+        if live.frames_with_hands == 0:
+            return ("**No hands seen yet.** Raise your hands into the picture to sign "
+                    f"({live.frames_seen} frames, {result.milliseconds:.0f} ms a frame).")
+        hands = "hands seen" if frames_with_hands(result.landmarks[None]) else "hands down"
+        return (f"Ready: {hands}. Raise your hands and sign ({live.frames_seen} frames, "
+                f"{result.milliseconds:.0f} ms a frame).")
+
+    def _live_entry(self, sign, target: str | None) -> str:
+        answer = sign.answer
+        said = (f"**{readable(answer.sign)}**" if answer.accepted
+                else f"**not sure** ({answer.reason})")
+        compare_with = answer.sign if answer.accepted else target
+        remarks = ""
+        if compare_with:
+            from signbridge.tutor.feedback import feedback_for
+
+            try:
+                comparison, _ = feedback_for(sign.landmarks, compare_with,
+                                             self.service.references, fps=self.live_fps)
+                remarks = (f" — {comparison.similarity:.0f}/100 like {readable(compare_with)}: "
+                           + " ".join(comparison.feedback))
+            except SignbridgeError as error:
+                remarks = f" — no comparison: {error}"
+        return f"{said}, {sign.seconds:.1f} s{remarks}"
+
+    def _live_list(self, request: gr.Request) -> str:
+        signs = self.live_signs.get(request.session_hash, [])
+        if not signs:
+            return "No signs yet."
+        return "\n".join(f"{len(signs) - i}. {entry}" for i, entry in enumerate(signs))
+
     def _prune(self, keep: int = 32) -> None:
         """Overlays and replays are shown once; keep only the newest few of each."""
         for pattern in ("overlay_*.mp4", "replay_*.mp4"):
@@ -240,6 +321,18 @@ def build_app(service: Service) -> gr.Blocks:
                                              elem_id="top-signs")
                         overlay = gr.Video(label="Detected landmarks", interactive=False,
                                            height=300)
+            with gr.Tab("Live", id="live"):
+                gr.Markdown(LIVE_HELP)
+                with gr.Row():
+                    camera = gr.Image(sources=["webcam"], streaming=True, type="numpy",
+                                      label="Camera", height=360, elem_id="live-camera")
+                    with gr.Column():
+                        tracked = gr.Image(label="What the tracker sees", height=360,
+                                           interactive=False, elem_id="live-tracked")
+                        live_status = gr.Markdown("Waiting for the camera.",
+                                                  elem_id="live-status")
+                finish_button = gr.Button("Done: recognise a sign still under way")
+                signs_seen = gr.Markdown("No signs yet.", elem_id="live-signs")
 
         # Clicking the picker selects its text, so typing replaces the sign shown, not extends it.
         sign.focus(None, js=SELECT_TEXT)
@@ -257,4 +350,9 @@ def build_app(service: Service) -> gr.Blocks:
         recognise_button.click(practice.recognise, [video, target],
                                [top_signs, overlay, status, feedback, replay],
                                api_name="recognise")
+        camera.stream(practice.live_frame, [camera, target], [tracked, live_status, signs_seen],
+                      stream_every=1 / LIVE_FPS, time_limit=300, concurrency_limit=4,
+                      api_name=False, show_progress="hidden")
+        finish_button.click(practice.live_stop, None, signs_seen, api_name=False)
+        app.unload(practice.forget)
     return app

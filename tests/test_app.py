@@ -180,6 +180,48 @@ def test_browser_learn_then_practice(app_url, clips, tmp_path):
         browser.close()
 
 
+def camera_feed(clip, path):
+    """The clip as raw YUV frames, the file format Chromium's fake camera plays in a loop."""
+    import av
+
+    with av.open(str(clip)) as source, av.open(str(path), "w", format="yuv4mpegpipe") as feed:
+        stream = feed.add_stream("rawvideo", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for frame in source.decode(video=0):
+            feed.mux(stream.encode(frame.reformat(width=320, height=240, format="yuv420p")))
+        feed.mux(stream.encode())
+    return path
+
+
+def test_live_practice_tracks_a_camera_stream(app_url, tmp_path):
+    """Chromium's fake camera plays a clip of a real person: the live tab tracks her frame by
+    frame and says plainly that no hands are up yet (the clip has none to sign with)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    feed = camera_feed(person_clip(tmp_path / "person.mp4", seconds=2.0, fps=15,
+                                   size=(320, 240)), tmp_path / "camera.y4m")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=[
+                *CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={feed}"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(app_url)
+        page.get_by_role("tab", name="Live").click()
+        page.get_by_text("Click to Access Webcam").click()
+        page.locator("#live-camera button", has_text="Record").click()
+        status = page.locator("#live-status")
+        expect(status).to_contain_text("frames", timeout=120_000)  # frames are being tracked
+        expect(status).to_contain_text(re.compile(r"No hands seen yet|hands down"))
+        expect(page.locator("#live-tracked img")).to_have_count(1)  # the landmarks, drawn live
+        frames = int(re.search(r"\((\d+) frames", status.inner_text()).group(1))
+        page.wait_for_timeout(3000)
+        assert int(re.search(r"\((\d+) frames", status.inner_text()).group(1)) > frames
+        page.get_by_role("button", name="Done: recognise a sign still under way").click()
+        expect(page.locator("#live-signs")).to_contain_text("No signs yet")
+        browser.close()
+
+
 def test_twenty_concurrent_predictions_are_all_answered_correctly(app_url, clips):
     reference, *_ = recognise(app_url, clips["person"])
     client = Client(app_url, verbose=False)

@@ -487,8 +487,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from mlops.console import quiet_known_noise
     from mlops.dashboard import check_store
 
+    quiet_known_noise()
     note = check_store()  # a dead dashboard server must not hang every command
     if note:
         print(note, file=sys.stderr)

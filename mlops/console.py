@@ -23,6 +23,9 @@ KNOWN_NOISE: dict[str, tuple[str, ...]] = {
     ),
     # MLflow resolves pip's version for each logged model's conda.yaml; a uv venv has no pip.
     "mlflow.utils.environment": (r"^Failed to resolve installed pip version",),
+    # MLflow creating its store's tables on first use: an internal step, not news.
+    "mlflow.store.db.utils": (r"^Creating initial MLflow database tables", r"^Updating database tables"),
+    "mlflow.tracking.fluent": (r"^Experiment with name '.*' does not exist\. Creating",),
 }
 
 

@@ -84,6 +84,9 @@ class TrainConfig(Settings):
         "(the sign with its location, handshape, movement or hands changed, taught as 'not "
         "sure'); 0 turns them off.")
     seed: int = 0
+    resume: bool = Field(
+        True, description="Continue an unfinished run of this config on the same data from its "
+        "last epoch's checkpoint; false (or `train --fresh`) starts from scratch.")
 
 
 class EvaluationSource(Settings):

@@ -9,6 +9,7 @@ import keras
 from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
 from signbridge.data.landmarks import NUM_SIGNS
 from signbridge.data.shards import ShardSet
+from signbridge.model.checkpoint import CheckpointEveryEpoch, Checkpoints, TrainingState
 from signbridge.model.features import FeatureSet, training_dataset
 from signbridge.model.network import build_classifier
 
@@ -90,9 +91,15 @@ def train_classifier(
     model_config: ModelConfig,
     train_config: TrainConfig,
     on_epoch_end: EpochCallback | None = None,
+    checkpoints: Checkpoints | None = None,
+    resume_from: TrainingState | None = None,
 ) -> TrainingResult:
-    """Train a fresh classifier on freshly augmented batches streamed from the landmark shards;
-    keeps the weights of the epoch with the lowest validation loss."""
+    """Train a classifier on freshly augmented batches streamed from the landmark shards; keeps
+    the weights of the epoch with the lowest validation loss.
+
+    With `checkpoints`, every epoch is saved there; with `resume_from` (a checkpoint of the same
+    identity), training goes on after its last epoch instead of starting from scratch.
+    """
     keras.utils.set_random_seed(train_config.seed)
     model = build_classifier(model_config, preprocess.max_frames)
     steps_per_epoch = max(1, math.ceil(train.sequences / train_config.batch_size))
@@ -107,19 +114,36 @@ def train_classifier(
         start_from_epoch=train_config.min_epochs,
     )
     callbacks: list[keras.callbacks.Callback] = [stopper]
+    saver = None
+    first_epoch = 0
+    if checkpoints is not None:
+        best_weights = None
+        if resume_from is not None:
+            best_weights = checkpoints.restore(model, resume_from)
+            # A run that early stopping had ended only needs its best weights back.
+            first_epoch = train_config.epochs if resume_from.stopped else resume_from.epochs_done
+        else:
+            checkpoints.clear()
+        saver = CheckpointEveryEpoch(checkpoints, stopper, resume_from, best_weights)
+        callbacks.append(saver)
     if on_epoch_end:
         callbacks.append(_EpochReporter(on_epoch_end))
     batches = training_dataset(train, preprocess, train_config.batch_size, train_config.seed,
-                               train_config.counterexample_weight)
+                               train_config.counterexample_weight, first_epoch)
     history = model.fit(
         batches,
         validation_data=(tuple(validation.inputs()),
                          keras.utils.to_categorical(validation.labels, NUM_SIGNS)),
         epochs=train_config.epochs,
+        initial_epoch=min(first_epoch, train_config.epochs),
         callbacks=callbacks,
         shuffle=False,  # the dataset shuffles itself
         verbose=2,
     ).history
+    if saver is not None:
+        history = saver.history  # the resumed epochs too
+        if saver.state is not None:
+            checkpoints.finish(saver.state)
     # The epoch whose weights the stopper restored (the last one if it never watched).
     restored = stopper.best_epoch if stopper.best_weights is not None else len(history["loss"]) - 1
     return TrainingResult(model, history, int(restored) + 1)

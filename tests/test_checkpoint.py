@@ -90,10 +90,10 @@ def test_an_interrupted_run_resumes_after_its_last_checkpoint(data, tmp_path):
 def test_identity_follows_what_changes_training(data):
     train, validation = data
     identity = run_identity(train, validation, PREPROCESS, NETWORK, TRAINING)
-    same = TRAINING.model_copy(update={"resume": False})
+    same = TRAINING.model_copy(update={"jit_compile": True, "resume": False})
     assert run_identity(train, validation, PREPROCESS, NETWORK, same) == identity
     for changed in (TRAINING.model_copy(update={"epochs": 4}),
-                    TRAINING.model_copy(update={"seed": 1})):
+                    TRAINING.model_copy(update={"precision": "mixed_float16"})):
         assert run_identity(train, validation, PREPROCESS, NETWORK, changed) != identity
     fewer = train.restricted_to(["2044", "18796"])
     assert run_identity(fewer, validation, PREPROCESS, NETWORK, TRAINING) != identity

@@ -81,6 +81,7 @@ def train_model(
             {f"epoch/{metric_name(name)}": value for name, value in logs.items()}, step=epoch),
         checkpoints=checkpoints,
         resume_from=resumed,
+        on_start=_log_devices,
     )
     curves = training_curves(result.history, result.best_epoch)
     mlflow.log_image(curves, "plots/training_curves.png")
@@ -92,6 +93,12 @@ def train_model(
         "train/parameters": result.model.count_params(),
     })
     return result.model, curves
+
+
+def _log_devices(devices: dict[str, str]) -> None:
+    logger.info("Training on %s; precision %s; XLA %s",
+                devices["hardware"], devices["precision"], devices["xla"])
+    log_params_once({f"device.{name}": value for name, value in devices.items()})
 
 
 def _log_epochs(history: dict[str, list[float]], through: int) -> None:

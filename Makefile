@@ -7,7 +7,7 @@ PYTHON_VERSION := 3.11
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen --python $(PYTHON_VERSION)
 
-.PHONY: run test env browser lint train mlflow-ui dashboard clean
+.PHONY: run test env browser lint train mlflow-ui dashboard dashboard-stop clean
 
 env:  ## the locked virtualenv (.venv); fast and unchanged when already in place
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv==$(UV_VERSION)
@@ -30,11 +30,14 @@ test: env browser
 lint: env
 	$(RUN) ruff check .
 
-mlflow-ui: env
-	$(RUN) python -c 'from signbridge import workspace; print(workspace.mlflow_ui_command())' | bash
+mlflow-ui: env  ## the MLflow UI on 127.0.0.1:5000 (Ctrl-C stops it)
+	$(RUN) python -m mlops.mlflow_ui
 
-dashboard: env  ## the ZenML dashboard, offline, on 127.0.0.1:8237
-	ZENML_CONFIG_PATH=$(CURDIR)/.signbridge/zenml ZENML_ANALYTICS_OPT_IN=false $(RUN) zenml login --local
+dashboard: env  ## the ZenML dashboard on 127.0.0.1:8237, in the background; the store stays as it is
+	$(RUN) python -m mlops.dashboard start
+
+dashboard-stop: env
+	$(RUN) python -m mlops.dashboard stop
 
 clean:  ## forget all local runs, models and services of this clone
 	rm -rf .signbridge

@@ -5,6 +5,7 @@
     python run_pipeline.py deploy --config configs/deploy.yaml        # promote + serve the app
     python run_pipeline.py serve | stop | status                      # the app service
     python run_pipeline.py export --out exported/ [--version N]      # a model package (TFLite ...)
+    python run_pipeline.py import-model FILE.tflite [--labels L]      # a model trained elsewhere
     python run_pipeline.py predict FILE...                            # top-10 + accepted, per file
     python run_pipeline.py crossval [--folds 17]                      # leave-signers-out accuracy
     python run_pipeline.py synth --sequences N --out DIR              # synthetic data (benchmarks)
@@ -21,13 +22,20 @@ from signbridge import workspace
 
 workspace.configure_environment()
 
-from signbridge.config import DEFAULT_DEPLOY_CONFIG  # noqa: E402
+from signbridge.config import DEFAULT_DEPLOY_CONFIG, DEFAULT_TRAINING_CONFIG  # noqa: E402
 from signbridge.errors import SignbridgeError  # noqa: E402
 
 
 def train(args: argparse.Namespace) -> None:
     """Run the training pipeline once per config, all runs in one MLflow experiment, tagged."""
+    import uuid
+
+    from signbridge.config import load_training_config
+    from signbridge.console import import_tensorflow
+
     configs = [_existing(path) for path in args.config or ["configs/train_sample.yaml"]]
+    parameters = {config: load_training_config(config) for config in configs}  # fail early
+    import_tensorflow()
     _stack()
     from zenml.integrations.mlflow.flavors.mlflow_experiment_tracker_flavor import (
         MLFlowExperimentTrackerSettings,
@@ -35,22 +43,71 @@ def train(args: argparse.Namespace) -> None:
 
     from pipelines.training import training_pipeline
 
+    experiment_id = workspace.ensure_mlflow_experiment(
+        args.experiment, "Training runs of the sign classifier; compare runs whose "
+        "`evaluation_fingerprint` tags match (same held-out data).")
     for config in configs:
-        tracking = MLFlowExperimentTrackerSettings(
-            experiment_name=args.experiment,
-            tags={"config": config.stem, "config_path": str(config), "git_commit": _git_commit()},
-        )
-        print(f"\n=== training with {config} (MLflow experiment '{args.experiment}') ===")
+        run_name = f"{config.stem}-{uuid.uuid4().hex[:6]}"
+        tracking = MLFlowExperimentTrackerSettings(experiment_name=args.experiment, tags={
+            "config": config.stem, "config_path": str(config), "git_commit": _git_commit(),
+            "mlflow.note.content": _describe(config, parameters[config])})
+        print(f"\n=== {run_name}: training with {config} (MLflow experiment "
+              f"'{args.experiment}') ===", flush=True)
         run_config = _run_config(config, _existing(args.settings) if args.settings else None,
                                  args.fresh)
         try:
-            _run(training_pipeline.with_options(
-                config_path=str(run_config), settings={"experiment_tracker": tracking}))
+            run = _run(training_pipeline.with_options(
+                config_path=str(run_config), run_name=run_name,
+                settings={"experiment_tracker": tracking}))
         finally:
             if run_config != config:
                 run_config.unlink(missing_ok=True)
-    print(f"\nTraining finished ({len(configs)} run(s)). MLflow UI:  "
-          f"{workspace.mlflow_ui_command()}")
+        _print_training_summary(run, experiment_id)
+    _warn_if_not_comparable(args.experiment)
+    print(f"\nMLflow UI:  {workspace.mlflow_ui_command()}\n  then open "
+          f"{workspace.mlflow_ui_url(experiment_id)}")
+
+
+def _describe(config: Path, parameters) -> str:
+    """The MLflow run's description (shown at the top of the run page)."""
+    return (f"Trained with `{config}` on `{parameters.data.root}`: "
+            f"{parameters.network.num_blocks} transformer block(s) of width "
+            f"{parameters.network.width}, {parameters.preprocess.max_frames} frames, "
+            f"{parameters.split.evaluation_signers} held-out signer(s).")
+
+
+def _print_training_summary(run, experiment_id: str) -> None:
+    import mlflow
+
+    metrics = run.steps["evaluate_model"].outputs["evaluation_metrics"][0].load()
+    lines = [f"held-out signers: top-1 {metrics['top1_accuracy']:.1%}, accepted and right "
+             f"{metrics['accepted_right']:.1%}, not sure {metrics['not_sure']:.1%} "
+             f"({metrics['known_sequences']:.0f} sequences)"]
+    for key in metrics:
+        if key.endswith("/unknown_not_sure"):
+            source = key.split("/")[0]
+            lines.append(f"{source}: other signs answered 'not sure' {metrics[key]:.1%}, its "
+                         f"known signs accepted and right "
+                         f"{metrics.get(f'{source}/accepted_right', float('nan')):.1%}")
+    client = mlflow.MlflowClient(workspace.mlflow_tracking_uri())
+    found = client.search_runs([experiment_id], f"attributes.run_name = '{run.name}'")
+    link = workspace.mlflow_ui_url(experiment_id, found[0].info.run_id) if found else ""
+    print("\n".join(["", f"Run {run.name}:", *[f"  {line}" for line in lines],
+                     f"  MLflow run: {link}"]))
+
+
+def _warn_if_not_comparable(experiment: str) -> None:
+    """Say so when the experiment's runs were evaluated on different held-out data."""
+    import mlflow
+
+    client = mlflow.MlflowClient(workspace.mlflow_tracking_uri())
+    found = client.get_experiment_by_name(experiment)
+    runs = client.search_runs([found.experiment_id], max_results=200) if found else []
+    fingerprints = {r.data.tags.get("evaluation_fingerprint") for r in runs} - {None}
+    if len(fingerprints) > 1:
+        print(f"\nNote: the runs in '{experiment}' were evaluated on {len(fingerprints)} different "
+              "held-out sets (tag evaluation_fingerprint); compare their eval/ figures only "
+              "between runs with the same fingerprint.")
 
 
 def _run_config(config: Path, settings: Path | None, fresh: bool) -> Path:
@@ -134,9 +191,11 @@ def status(args: argparse.Namespace) -> int:
 def _stack() -> None:
     """The project's ZenML stack, created on first use; fails fast on a dead MLflow server."""
     workspace.check_tracking_server()
+    from mlops.console import quiet_known_noise
     from mlops.stack import ensure_local_stack
 
     ensure_local_stack()
+    quiet_known_noise()
 
 
 def _print_service() -> None:
@@ -163,18 +222,75 @@ def export(args: argparse.Namespace) -> None:
         "version": version.version,
         "aliases": version.aliases,
         "package": str(out),
+        "source": package.source,
         "max_frames": package.max_frames,
         "known_signs": package.known_signs,
     }, indent=1))
 
 
+def import_model(args: argparse.Namespace) -> None:
+    """Register a competition-contract `.tflite` trained elsewhere as a new model version,
+    evaluated on the config's held-out signers; print its version number."""
+    import functools
+
+    from signbridge.config import load_training_config, model_name, read_yaml
+    from signbridge.data.files import read_index
+    from signbridge.serving.contract import check_model_file
+
+    config_path = _existing(args.config)
+    config = load_training_config(config_path)
+    name = model_name(config_path)
+    # Everything is checked before anything is registered, so a refusal leaves no trace.
+    try:
+        if args.max_frames < 1:
+            raise SignbridgeError(f"--max-frames {args.max_frames}: must be at least 1")
+        check_model_file(args.file, args.labels)
+        read_index(config.data.resolved_root())
+    except SignbridgeError as error:
+        raise SignbridgeError(f"{error}; nothing was registered") from error
+
+    _stack()
+    from zenml import Model
+    from zenml.integrations.mlflow.flavors.mlflow_experiment_tracker_flavor import (
+        MLFlowExperimentTrackerSettings,
+    )
+
+    from mlops import registry
+    from pipelines.importing import importing_pipeline
+
+    described = read_yaml(config_path).get("model") or {}
+    model = Model(**{**described, "tags": [*described.get("tags", []), "imported"]})
+    tracking = MLFlowExperimentTrackerSettings(experiment_name=args.experiment, tags={
+        "config": config_path.stem, "source": "imported", "imported_from": Path(args.file).name,
+        "git_commit": _git_commit()})
+    run = _run(functools.partial(
+        importing_pipeline.with_options(model=model, settings={"experiment_tracker": tracking}),
+        model_file=str(Path(args.file).resolve()),
+        labels_file=str(Path(args.labels).resolve()) if args.labels else None,
+        max_frames=args.max_frames, data=config.data, split=config.split,
+        evaluation=config.evaluation,
+    ))
+    from zenml.client import Client
+
+    zenml_version = Client().get_model_version(name, run.model_version.id)
+    version = registry.mlflow_version(zenml_version)
+    metrics = zenml_version.run_metadata.get("evaluation", {})
+    print(f"\nImported {args.file} as {name} version {version} (MLflow registry; ZenML model "
+          f"version {zenml_version.number}): top-1 {metrics.get('top1_accuracy', float('nan')):.4f} "
+          f"on {int(metrics.get('evaluation_sequences', 0))} held-out sequences")
+    print(f"Export: python run_pipeline.py export --version {version} --out exported/   "
+          "Compare with production: python run_pipeline.py deploy")
+
+
 def predict(args: argparse.Namespace) -> int:
     """One JSON line per file: top-10 among the known signs, accepted or not and why; exit 1 if
     any file could not be read."""
+    from signbridge.console import filter_native_noise
     from signbridge.serving.package import ModelPackage
     from signbridge.serving.predict import predict_files
     from signbridge.serving.recognition import Recogniser
 
+    filter_native_noise()  # MediaPipe logs on the first person it sees
     if args.model:
         package = ModelPackage.read(args.model)
     else:
@@ -191,6 +307,9 @@ def predict(args: argparse.Namespace) -> int:
 
 def crossval(args: argparse.Namespace) -> None:
     """Leave-signers-out cross-validation of a training config; a table per fold, mean, worst."""
+    from signbridge.console import import_tensorflow
+
+    import_tensorflow()
     from mlops.crossval import run_cross_validation
 
     run_cross_validation(_existing(args.config), args.data, args.folds, args.experiment)
@@ -265,6 +384,21 @@ def parser() -> argparse.ArgumentParser:
                             help="config whose model.name names the model")
     export_cli.set_defaults(handler=export)
 
+    import_cli = commands.add_parser(
+        "import-model", help="register a competition-contract .tflite trained elsewhere")
+    import_cli.add_argument("file", help="the .tflite model (signature serving_default, inputs "
+                            "[n, 543, 3] -> outputs [250])")
+    import_cli.add_argument("--labels", default=None, help="its labels (index -> sign, sign -> "
+                            "index, or a list); must be the competition's order")
+    import_cli.add_argument("--config", default=str(DEFAULT_TRAINING_CONFIG),
+                            help="training config whose data/split evaluate it and whose "
+                            "model.name it joins")
+    import_cli.add_argument("--max-frames", type=int, default=32,
+                            help="frames sampled from a video for this model")
+    import_cli.add_argument("--experiment", default="signbridge-training",
+                            help="MLflow experiment the import run is logged in")
+    import_cli.set_defaults(handler=import_model)
+
     crossval_cli = commands.add_parser(
         "crossval", help="leave-signers-out cross-validation of a training config")
     crossval_cli.add_argument("--config", default="configs/train_sample.yaml")
@@ -309,6 +443,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from mlops.dashboard import check_store
+
+    note = check_store()  # a dead dashboard server must not hang every command
+    if note:
+        print(note, file=sys.stderr)
     try:
         return args.handler(args) or 0
     except SignbridgeError as error:

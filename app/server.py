@@ -12,6 +12,7 @@ import logging
 from app import api, state
 from app.ui import build_app
 from signbridge import workspace
+from signbridge.console import filter_native_noise
 
 logger = logging.getLogger("signbridge.app")
 
@@ -20,6 +21,7 @@ def install(app_runner, **service_kwargs) -> None:
     import gradio as gr
 
     workspace.quiet_third_party_logs()
+    filter_native_noise()  # MediaPipe's chatter stays out of the server's log
     service = state.start(**service_kwargs)
     app = app_runner.asgi_app
     max_bytes = int(service.settings.max_upload_mb * 1_000_000)

@@ -1,25 +1,25 @@
-"""Benchmark: the app's memory over many sequential predictions (RSS at start and end).
+"""Benchmark: the serving deployment's memory over many sequential predictions.
 
-    uv run python -m bench.app_memory --model DIR [--requests 200]
+    uv run python run_pipeline.py serve          # the app as a ZenML deployment
+    uv run python -m bench.app_memory [--requests 200]
 
-Starts the app on an exported model (`run_pipeline.py export --out DIR`) on a free local port,
-sends one short clip of a real person through `gradio_client` `--requests` times, and prints the
-app process's resident memory after warm-up and at the end.
+Sends one short clip of a real person to the running deployment's `POST /api/recognise`
+`--requests` times, and prints the server process's resident memory after warm-up and at the end
+(its pid comes from the deployment's record).
 """
 
 import argparse
-import socket
-import subprocess
-import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
-from gradio_client import Client, handle_file
+from signbridge import workspace
 
-from mlops import service
-from signbridge.config import PROJECT_ROOT
-from tests.clips import person_clip
+workspace.configure_environment()
+
+from mlops import service  # noqa: E402
+from tests.clips import person_clip  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -29,39 +29,37 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def recognise(url: str, clip: Path) -> None:
+    boundary = "bench-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"video\"; "
+            f"filename=\"{clip.name}\"\r\n\r\n").encode() + clip.read_bytes() + \
+        f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{url}/api/recognise", body,
+                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=120) as reply:  # noqa: S310
+        assert reply.status == 200
+
+
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__)
-    cli.add_argument("--model", type=Path, required=True)
     cli.add_argument("--requests", type=int, default=200)
     args = cli.parse_args()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    state = service.status()
+    if not state.get("healthy"):
+        raise SystemExit("no running deployment: start it with `run_pipeline.py serve`")
+    url, pid = state["url"], int(state["pid"])
     with tempfile.TemporaryDirectory() as folder:
         clip = person_clip(Path(folder) / "clip.mp4", seconds=1.0, fps=15, size=(320, 240))
-        app = subprocess.Popen(
-            [sys.executable, "-m", "app.ui", "--model-dir", str(args.model),
-             "--port", str(port)],
-            cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            while not service.healthy(url):
-                time.sleep(1)
-            client = Client(url, verbose=False)
-            for _ in range(3):  # warm-up: MediaPipe loads on the first request
-                client.predict(handle_file(str(clip)), api_name="/recognise")
-            start_rss, start = rss_mb(app.pid), time.perf_counter()
-            for i in range(args.requests):
-                label, _, _ = client.predict(handle_file(str(clip)), api_name="/recognise")
-                assert len(label["confidences"]) == 10, f"request {i}: {label}"
-            seconds = time.perf_counter() - start
-            end_rss = rss_mb(app.pid)
-        finally:
-            app.terminate()
-            app.wait(30)
+        for _ in range(3):  # warm-up
+            recognise(url, clip)
+        start_rss, start = rss_mb(pid), time.perf_counter()
+        for _ in range(args.requests):
+            recognise(url, clip)
+        seconds = time.perf_counter() - start
+        end_rss = rss_mb(pid)
     print(f"{args.requests} sequential predictions in {seconds:.0f} s "
-          f"({seconds / args.requests * 1000:.0f} ms each, 15 frames of 320x240)")
-    print(f"app RSS after warm-up: {start_rss:.0f} MB, after {args.requests}: {end_rss:.0f} MB "
+          f"({seconds / args.requests * 1000:.0f} ms each, 1-s 320x240 clip)")
+    print(f"server RSS after warm-up: {start_rss:.0f} MB, after {args.requests}: {end_rss:.0f} MB "
           f"({end_rss / start_rss:.2f}x)")
 
 

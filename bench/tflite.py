@@ -15,18 +15,17 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from signbridge import workspace
 
 workspace.configure_environment()
 
-from signbridge.config import PROJECT_ROOT, ModelConfig, PreprocessConfig  # noqa: E402
+from signbridge.config import PROJECT_ROOT, load_training_config  # noqa: E402
 from signbridge.data.files import load_sequences, read_index  # noqa: E402
-from signbridge.data.landmarks import index_to_sign  # noqa: E402
 from signbridge.model.export import check_parity, convert_to_tflite  # noqa: E402
 from signbridge.model.network import build_classifier  # noqa: E402
 from signbridge.serving.classifier import SignClassifier  # noqa: E402
+from signbridge.serving.package import ModelPackage  # noqa: E402
 
 FRAME_COUNTS = (16, 64, 256, 600)
 
@@ -42,9 +41,8 @@ def main() -> None:
     cli.add_argument("--config", default="configs/train_sample.yaml")
     cli.add_argument("--model", type=Path, default=None)
     args = cli.parse_args()
-    parameters = yaml.safe_load(Path(args.config).read_text())["parameters"]
-    preprocess = PreprocessConfig(**parameters.get("preprocess", {}))
-    network = ModelConfig(**parameters.get("network", {}))
+    config = load_training_config(args.config)
+    preprocess, network = config.preprocess, config.network
     classifier = build_classifier(network, preprocess.max_frames)
     sample = load_sequences(read_index(PROJECT_ROOT / "data" / "sample")).dataset
     sequences = [sample.sequence(i) for i in range(0, len(sample), 4)]
@@ -52,9 +50,9 @@ def main() -> None:
     print(f"{date.today()} · {platform.machine()} · config {args.config} · "
           f"{classifier.count_params():,} parameters")
     with tempfile.TemporaryDirectory() as folder:
-        path = convert_to_tflite(classifier, preprocess.max_frames, Path(folder) / "model.tflite")
-        parity = check_parity(classifier, preprocess.max_frames, path, sequences, 1e-4)
-        model = SignClassifier(path, list(index_to_sign()), num_threads=1)
+        path = convert_to_tflite(classifier, preprocess, Path(folder) / "model.tflite")
+        parity = check_parity(classifier, preprocess, path, sequences, 1e-4)
+        model = SignClassifier(path, num_threads=1)
         size_mb = path.stat().st_size / 1e6
         print(f"size: {size_mb:.2f} MB (goal 5 MB: {size_mb / 5:.2f}x)")
         print(f"Keras vs TFLite max abs diff on {parity.sequences} real sequences: "
@@ -63,8 +61,9 @@ def main() -> None:
             note = f"  (goal 2 ms: {ms / 2:.2f}x)" if frames == 64 else ""
             print(f"latency, 1 thread, {frames:>3} frames: {ms:6.2f} ms{note}")
     if args.model:
-        exported = SignClassifier.from_directory(args.model, num_threads=1)
-        print(f"exported model {args.model}: {exported.model_path.stat().st_size / 1e6:.2f} MB")
+        package = ModelPackage.read(args.model)
+        exported = SignClassifier(package.model, num_threads=1)
+        print(f"exported model {args.model}: {len(package.model) / 1e6:.2f} MB")
         for frames, ms in latencies(exported).items():
             print(f"latency, 1 thread, {frames:>3} frames: {ms:6.2f} ms")
 

@@ -17,7 +17,7 @@ from signbridge import workspace
 
 workspace.configure_environment()
 
-from signbridge.serving.predict import load_classifier  # noqa: E402
+from signbridge.serving.package import ModelPackage  # noqa: E402
 from signbridge.serving.recognition import Recogniser  # noqa: E402
 from signbridge.serving.video import VideoLimits, get_extractor  # noqa: E402
 from tests.clips import person_clip  # noqa: E402
@@ -25,22 +25,22 @@ from tests.clips import person_clip  # noqa: E402
 
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__)
-    cli.add_argument("--model", default=None, help="folder with model.tflite + labels.json")
+    cli.add_argument("--model", required=True, help="a model package folder (`export --out`)")
     cli.add_argument("--repeats", type=int, default=5)
-    cli.add_argument("--frames", type=int, default=32, help="frames sampled for recognition")
     args = cli.parse_args()
 
     start = time.perf_counter()
     get_extractor()
     load_seconds = time.perf_counter() - start
-    recogniser = Recogniser(load_classifier(args.model, "signbridge-asl"),
-                            VideoLimits(max_frames=args.frames))
+    recogniser = Recogniser(ModelPackage.read(args.model), VideoLimits())
+    frames = recogniser.limits.max_frames  # the package's frame count
     with tempfile.TemporaryDirectory() as folder:
         clip = person_clip(Path(folder) / "clip.mp4", seconds=2.0, fps=30, size=(640, 480))
-        recogniser.recognise(clip)  # warm-up
-        runs = [recogniser.recognise(clip).timings for _ in range(args.repeats)]
+        recogniser.video(clip)  # warm-up
+        runs = [recogniser.video(clip).timings for _ in range(args.repeats)]
     print(f"machine: {platform.machine()}, {platform.python_version()}, "
-          f"clip: 2.0 s, 30 fps, 640x480, {args.frames} frames sampled, {args.repeats} runs")
+          f"clip: 2.0 s, 30 fps, 640x480, {frames} frames sampled (the package's), "
+          f"{args.repeats} runs")
     print(f"MediaPipe load (once per process): {load_seconds:.2f} s")
     for stage in ("decode", "landmarks", "model"):
         values = [run[stage] for run in runs]

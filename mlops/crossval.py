@@ -39,7 +39,8 @@ def run_cross_validation(config_path: Path, data: str | None, folds: int,
           f"signers in {folds} folds", flush=True)
 
     mlflow.set_tracking_uri(workspace.mlflow_tracking_uri())
-    mlflow.set_experiment(experiment)
+    mlflow.set_experiment(experiment_id=workspace.ensure_mlflow_experiment(
+        experiment, "Leave-signers-out cross-validation runs: how a recipe does on new signers."))
     run_name = f"{config_path.stem}-crossval-{uuid.uuid4().hex[:6]}"
     with mlflow.start_run(run_name=run_name, description=(
             f"Leave-signers-out cross-validation of `{config_path}` on `{root}`: each fold's "

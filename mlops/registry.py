@@ -8,8 +8,12 @@ without importing ZenML. The model's name is the `model.name` of the pipeline co
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +51,7 @@ def register(package: ModelPackage, name: str, tags: dict[str, str] | None = Non
     the model card becomes the version's description. Returns the MLflow version number."""
     import mlflow
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, _without_registry_prints():
         directory = package.write(Path(folder) / "package")
         info = mlflow.pyfunc.log_model(
             name="sign_model",
@@ -64,6 +68,18 @@ def register(package: ModelPackage, name: str, tags: dict[str, str] | None = Non
     for key, value in (tags or {}).items():
         client.set_model_version_tag(name, version, key, str(value))
     return version
+
+
+@contextlib.contextmanager
+def _without_registry_prints() -> Iterator[None]:
+    """MLflow prints "Successfully registered model" and "Created version" to stderr (not a
+    logger); the project says it in one line of its own. Anything else still shows."""
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        yield
+    for line in captured.getvalue().splitlines(keepends=True):
+        if not line.startswith(("Successfully registered model", "Created version")):
+            sys.stderr.write(line)
 
 
 @dataclass

@@ -75,6 +75,14 @@ def test_fit_keeps_the_chosen_share_of_right_answers_and_calibrates():
     assert rule.fitted_on["sequences"] == 200 and 0.2 <= rule.temperature <= 20
 
 
+def test_a_model_never_right_on_held_out_signers_is_never_accepted():
+    outputs = [probabilities(thankyou=0.9, hello=0.1)] * 20  # always the wrong sign
+    labels = [sign_to_index()["hello"]] * 20
+    rule = fit_acceptance(np.array(outputs), np.array(labels), KNOWN, SIGNS, keep=0.95)
+    assert rule.min_confidence == 1.0 and rule.fitted_on["top1"] == 0.0
+    assert not rule.judge(outputs[0], frames(10, 10), SIGNS).accepted
+
+
 def test_package_round_trip_and_damaged_metadata(tmp_path):
     rule = AcceptanceRule(KNOWN, temperature=1.5, min_confidence=0.7)
     package = ModelPackage(b"tflite", SIGNS, 32, rule, metrics={"eval/top1_accuracy": 0.98},

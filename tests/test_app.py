@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -199,6 +200,7 @@ def test_landmarks_through_the_api_and_the_deployments_invoke_endpoint(app_url):
 
 def test_zenml_lists_the_deployment_running(app_url, trained_home):
     env = {**isolated_env(trained_home), "ZENML_CONFIG_PATH": str(trained_home / "zenml")}
-    listed = subprocess.run([sys.executable, "-m", "zenml.cli.cli", "deployment", "list"],
+    zenml = Path(sys.executable).with_name("zenml")  # the venv's console script
+    listed = subprocess.run([str(zenml), "deployment", "list"],
                             capture_output=True, text=True, timeout=300, env=env)
     assert "signbridge-app" in listed.stdout and "RUNNING" in listed.stdout, listed.stdout

@@ -29,7 +29,7 @@ def deploy_home(tmp_path_factory):
     dead_data = tmp_path_factory.mktemp("dead-data")
     (dead_data / "broken.parquet").write_bytes(b"PAR1 not really")
     (dead_data / "train.csv").write_text("path,participant_id,sequence_id,sign\n" + "".join(
-        f"broken.parquet,{signer},{signer},hello\n" for signer in range(1, 5)))
+        f"broken.parquet,{signer},{signer},hello\n" for signer in range(1, 9)))
     paths["dead"] = write_config("configs/train_tiny.yaml", configs / "dead.yaml",
                                  data={"root": str(dead_data)})
     yield home, paths

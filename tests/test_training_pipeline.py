@@ -182,7 +182,7 @@ def test_a_killed_training_run_resumes_and_its_mlflow_run_goes_on(trained_home, 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     output = result.stdout + result.stderr
     assert f"Resuming from epoch {done} (checkpoint {state_file.parent})" in output
-    assert f"Epoch {done}/5" not in output and f"Epoch {done + 1}/5" in output
+    assert f"epoch {done}/5:" not in output and f"epoch {done + 1}/5:" in output
     assert json.loads(state_file.read_text())["complete"]  # the next run starts afresh
 
     client = mlflow_client(home)

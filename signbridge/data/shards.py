@@ -97,6 +97,19 @@ def sequence_table(shard_set: ShardSet) -> pd.DataFrame:
         columns=["participant_id", "sequence_id", "label"])
 
 
+def full_sequences(shard_set: ShardSet, root: str | Path) -> Iterator[tuple[np.ndarray, int]]:
+    """The selected sequences with all 543 rows (the shards keep only the model's 65), read
+    again one file at a time from the competition folder they were cached from, with their
+    labels. For models that read other rows (e.g. the face), such as models trained elsewhere."""
+    from signbridge.data.files import read_index
+
+    selected = sequence_table(shard_set)[["participant_id", "sequence_id"]]
+    rows = read_index(root).merge(selected, on=["participant_id", "sequence_id"])
+    labels_by_sign = sign_to_index()
+    for row in rows.drop_duplicates(["participant_id", "sequence_id"]).itertuples(index=False):
+        yield read_landmark_file(row.path), labels_by_sign[row.sign]
+
+
 def shard_fingerprint(shard_set: ShardSet) -> str:
     """A short hash of the selected sequences' landmarks, labels and ids."""
     digest = hashlib.sha256()

@@ -1,6 +1,17 @@
-"""A model card written with every exported model: data, split, metrics, limits, intended use."""
+"""A model card written with every exported or imported model: data, split, metrics, limits,
+intended use."""
 
 from datetime import UTC, datetime
+
+INTENDED_USE = """## Intended use
+A **learning aid** for people practising isolated American Sign Language signs (for example,
+families of deaf children), and a baseline for ML engineers. It ranks 250 isolated signs from
+MediaPipe Holistic landmarks of a single short clip.
+
+**Not** an interpreter: it does not understand sentences, grammar, facial grammar or
+fingerspelling, and must not be used to communicate on anyone's behalf or in medical, legal or
+educational assessment. **Not** for identifying or tracking people: the landmarks describe a
+person's body and face, so do not use them to recognise who is signing."""
 
 
 def _table(rows: dict[str, object]) -> str:
@@ -26,15 +37,7 @@ def render_model_card(
 
 Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by the signbridge training pipeline.
 
-## Intended use
-A **learning aid** for people practising isolated American Sign Language signs (for example,
-families of deaf children), and a baseline for ML engineers. It ranks 250 isolated signs from
-MediaPipe Holistic landmarks of a single short clip.
-
-**Not** an interpreter: it does not understand sentences, grammar, facial grammar or
-fingerspelling, and must not be used to communicate on anyone's behalf or in medical, legal or
-educational assessment. **Not** for identifying or tracking people: the landmarks describe a
-person's body and face, so do not use them to recognise who is signing.
+{INTENDED_USE}
 
 ## Data
 Google / PopSign "Isolated Sign Language Recognition" (asl-signs) landmarks: 543 MediaPipe
@@ -82,3 +85,58 @@ def _acceptance(rule: dict[str, object] | None) -> str:
         "otherwise the answer is \"not sure\" with the reason. The threshold keeps "
         f"{rule.get('fitted_on', {}).get('keep', 0):.0%} of the validation signers' correctly "
         "recognised sequences.")
+
+
+def render_imported_card(
+    name: str,
+    source: dict[str, object],
+    contract: dict[str, object],
+    data: dict[str, object],
+    metrics: dict[str, float],
+    acceptance: dict[str, object],
+) -> str:
+    """Markdown model card of a model trained elsewhere: where it came from (`source`: file,
+    sha256, labels), the contract check, and its figures on this project's held-out signers."""
+    evaluation = {k: f"{v:.4f}" if isinstance(v, float) else v for k, v in metrics.items()}
+    return f"""# Model card: {name} (imported)
+
+Imported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `run_pipeline.py import-model`. This project did
+**not** train this model: its architecture, training data and training settings are whatever its
+authors used; only the file below was checked and measured here.
+
+{INTENDED_USE}
+
+## Where it came from
+{_table(source)}
+
+## Competition contract (checked on import)
+Signature `serving_default`, input `inputs` float32 `[n_frames, 543, 3]` (raw frames, NaN where a
+part was not detected), output `outputs` float32 `[250]` in the order of
+`sign_to_prediction_index_map.json`; finite answers on real sequences from `data/sample`, as
+recorded and with the left hand, the right hand or the face missing throughout.
+`outputs` = logits means the serving code applies a softmax.
+
+{_table(contract)}
+
+## Evaluation (this project's held-out signers)
+The same signers and sequences as the models trained here with this data and split
+(`evaluation_fingerprint`), run through TFLite with all 543 landmark rows. `tflite/eval_top1` is
+what the deployment gate compares: the project's cached held-out shards keep only the 65 rows its
+own models read (pose upper body and hands), so a model that also reads the face sees none there.
+If the model was trained on the full competition data, these signers may have been in its
+training set: treat the figures as an upper bound, not as accuracy on new signers.
+
+{_table(data)}
+
+{_table(evaluation)}
+
+## When it says "not sure"
+{_acceptance(acceptance)}
+
+## Limits
+- It ranks all 250 competition signs; a sign outside them gets the nearest of the 250, which the
+  calibrated confidence should turn into "not sure", but nothing here taught it that.
+- Landmark quality depends on MediaPipe: poor light, hands out of frame or occlusion lower accuracy;
+  the app reports how many frames had hands.
+- Video is sampled to `max_frames` evenly spaced frames before the model sees it.
+"""

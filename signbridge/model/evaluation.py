@@ -1,5 +1,6 @@
 """Scoring a classifier on held-out signers: top-k accuracy, per-sign table, confusion matrix."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,19 +165,65 @@ def assess(model, preprocess, settings, known_signs: list[str], validation, held
                           known_signs, signs, settings.keep, settings.min_frames,
                           settings.min_hand_frames)
     probabilities = model.predict(held_out.inputs(), verbose=0)
-    scores = evaluate_predictions(probabilities, held_out.labels)
     judged = judge_all(rule, probabilities, held_out_sequences,
                        [signs[label] for label in held_out.labels], signs)
+    other_outputs = []
+    for other in others:
+        features, masks = preprocess_sequences([s[:, model_rows()] for s in other.sequences],
+                                               preprocess)
+        other_outputs.append((other, model.predict([features, masks], verbose=0)))
+    return _assessment(rule, probabilities, held_out.labels, judged, known_signs, other_outputs)
+
+
+def assess_exported(classifier, validation: Iterable[tuple[np.ndarray, int]],
+                    held_out: Iterable[tuple[np.ndarray, int]], settings, known_signs: list[str],
+                    others: list[OtherSource]) -> Assessment:
+    """`assess` for an exported model (a SignClassifier, e.g. one trained elsewhere): the same
+    rule fitting and figures, on raw `(frames [n, 543, 3], label)` pairs run one at a time
+    through TFLite, so a large held-out set streams."""
+    from signbridge.serving.acceptance import fit_acceptance
+
+    signs = list(index_to_sign())
+    outputs, labels = _outputs(classifier, validation)
+    rule = fit_acceptance(outputs, labels, known_signs, signs, settings.keep,
+                          settings.min_frames, settings.min_hand_frames)
+    probabilities, labels, answers = [], [], []
+    for frames, label in held_out:
+        output = classifier.probabilities(frames)
+        probabilities.append(output)
+        labels.append(label)
+        answers.append(rule.judge(output, frames, signs))
+    judged = Judged([signs[label] for label in labels], answers)
+    other_outputs = [(other, np.array([classifier.probabilities(s) for s in other.sequences]))
+                     for other in others]
+    return _assessment(rule, _stacked(probabilities), np.array(labels, np.int64), judged,
+                       known_signs, other_outputs)
+
+
+def _outputs(classifier, sequences: Iterable[tuple[np.ndarray, int]]) -> tuple[np.ndarray,
+                                                                                 np.ndarray]:
+    outputs, labels = [], []
+    for frames, label in sequences:
+        outputs.append(classifier.probabilities(frames))
+        labels.append(label)
+    return _stacked(outputs), np.array(labels, np.int64)
+
+
+def _stacked(outputs: list[np.ndarray]) -> np.ndarray:
+    return np.stack(outputs) if outputs else np.zeros((0, len(index_to_sign())), np.float32)
+
+
+def _assessment(rule, probabilities: np.ndarray, labels: np.ndarray, judged: Judged,
+                known_signs: list[str], others: list[tuple[OtherSource, np.ndarray]]) -> Assessment:
+    """Held-out top-k and acceptance figures, and each other source's, from model outputs."""
+    signs = list(index_to_sign())
+    scores = evaluate_predictions(probabilities, labels)
     metrics = {**scores.metrics, **acceptance_metrics(judged, known_signs)}
     confidences = np.array([a.top[0][1] if a.top else 0.0 for a in judged.answers])
     right = np.array([bool(a.top) and a.top[0][0] == s
                       for a, s in zip(judged.answers, judged.signs, strict=True)])
-    for other in others:
-        features, masks = preprocess_sequences([s[:, model_rows()] for s in other.sequences],
-                                               preprocess)
-        other_probabilities = model.predict([features, masks], verbose=0)
+    for other, outputs in others:
         other_metrics = acceptance_metrics(
-            judge_all(rule, other_probabilities, other.sequences, other.signs, signs),
-            known_signs)
+            judge_all(rule, outputs, other.sequences, other.signs, signs), known_signs)
         metrics.update({f"{other.name}/{name}": value for name, value in other_metrics.items()})
     return Assessment(rule, metrics, scores, coverage_curve(confidences, right))

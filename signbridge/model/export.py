@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from signbridge.config import PreprocessConfig
+from signbridge.console import native_noise_filtered
 from signbridge.data.landmarks import ROWS_PER_FRAME
 from signbridge.errors import SignbridgeError
 from signbridge.model.preprocessing import preprocessing_layer
@@ -42,14 +43,23 @@ def convert_to_tflite(
 
     `quantization`: float32 (exact), float16 weights, or dynamic-range int8 weights.
     """
+    return function_to_tflite(classifier, end_to_end_function(classifier, preprocess), path,
+                              quantization)
+
+
+def function_to_tflite(
+    tracked: keras.Model, function, path: str | Path, quantization: str = "float32",
+) -> Path:
+    """Write `function` (raw frames `inputs` [None, 543, 3] -> {"outputs": ...}) as a `.tflite`
+    with signature `serving_default`; `tracked` holds the weights it uses. Keras 3 needs this
+    ExportArchive route: `from_keras_model` names signatures wrongly."""
     if quantization not in QUANTIZATIONS:
         raise SignbridgeError(f"export.quantized: '{quantization}' is not one of {QUANTIZATIONS}")
     path = Path(path)
     archive = keras.export.ExportArchive()
-    archive.track(classifier)
+    archive.track(tracked)
     archive.add_endpoint(
-        SIGNATURE,
-        end_to_end_function(classifier, preprocess),
+        SIGNATURE, function,
         input_signature=[tf.TensorSpec([None, ROWS_PER_FRAME, 3], tf.float32, name=INPUT_NAME)],
     )
     with tempfile.TemporaryDirectory() as saved_model:
@@ -61,7 +71,8 @@ def convert_to_tflite(
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
         if quantization == "float16":
             converter.target_spec.supported_types = [tf.float16]
-        path.write_bytes(converter.convert())
+        with native_noise_filtered():
+            path.write_bytes(converter.convert())
     return path
 
 

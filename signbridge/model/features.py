@@ -20,7 +20,6 @@ import numpy as np
 from signbridge.config import PreprocessConfig
 from signbridge.data.landmarks import MODEL_POINTS
 from signbridge.data.shards import ShardSet
-from signbridge.model.preprocessing import FEATURE_CHANNELS, preprocess_sequences
 
 FEATURE_FORMAT = 2
 SHUFFLE_BUFFER = 4096
@@ -63,6 +62,8 @@ class FeatureShards:
         """Everything in memory; for validation and evaluation splits."""
         sets = list(self.iter_sets())
         if not sets:
+            from signbridge.model.preprocessing import FEATURE_CHANNELS
+
             shape = (0, self.max_frames, MODEL_POINTS, FEATURE_CHANNELS)
             return FeatureSet(np.zeros(shape, np.float32),
                               np.zeros((0, self.max_frames), np.float32), np.zeros(0, np.int64))
@@ -83,6 +84,8 @@ def build_feature_shards(
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
 ) -> FeatureShards:
     """Preprocess every sequence of `shard_set` (no augmentation), shard by shard."""
+    from signbridge.model.preprocessing import preprocess_sequences
+
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = _key(config, shard_set.participants)
     names, sequences = [], 0

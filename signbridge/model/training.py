@@ -157,7 +157,7 @@ def train_classifier(
         initial_epoch=min(first_epoch, train_config.epochs),
         callbacks=callbacks,
         shuffle=False,  # the dataset shuffles itself
-        verbose=2,
+        verbose=0,  # the caller reports each epoch (`on_epoch_end`)
     ).history
     if saver is not None:
         history = saver.history  # the resumed epochs too

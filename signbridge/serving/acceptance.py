@@ -130,7 +130,8 @@ def fit_acceptance(
 
     `probabilities` `[N, 250]` and output-index `labels` `[N]` come from signers the model never
     saw. The temperature minimises the negative log-likelihood among the known signs; the
-    confidence threshold keeps the `keep` share of the correctly recognised sequences.
+    confidence threshold keeps the `keep` share of the correctly recognised sequences (100 % if
+    none was recognised right).
     """
     index = {sign: i for i, sign in enumerate(sign_labels)}
     columns = [index[s] for s in known_signs]
@@ -149,7 +150,9 @@ def fit_acceptance(
     calibrated = _softmax(logits / temperature)
     right = calibrated.argmax(axis=1) == target
     confidences = calibrated.max(axis=1)[right]
-    threshold = float(np.quantile(confidences, 1 - keep)) if len(confidences) else 0.0
+    # Nothing recognised right (say, a model imported with its outputs in another order): no
+    # confidence can be trusted, so nothing short of certainty is accepted.
+    threshold = float(np.quantile(confidences, 1 - keep)) if len(confidences) else 1.0
     return AcceptanceRule(
         known_signs, temperature=round(temperature, 4), min_confidence=round(threshold, 4),
         min_frames=min_frames, min_hand_frames=min_hand_frames,

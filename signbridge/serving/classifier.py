@@ -8,19 +8,24 @@ from pathlib import Path
 
 import numpy as np
 
+from signbridge.console import native_noise_filtered
 from signbridge.data.landmarks import NUM_SIGNS, ROWS_PER_FRAME
 from signbridge.errors import SignbridgeError
 
 SIGNATURE = "serving_default"
 INPUT_NAME = "inputs"
 OUTPUT_NAME = "outputs"
+OUTPUT_KINDS = ("probabilities", "logits")  # what a model's `outputs` hold
 
 
 class SignClassifier:
     """A `.tflite` model with the competition contract. Calls are serialised by a lock (one
-    interpreter is not thread-safe), so one instance can serve many requests."""
+    interpreter is not thread-safe), so one instance can serve many requests. A model that
+    answers logits (as many competition models do) gets a softmax here: callers always see
+    probabilities."""
 
-    def __init__(self, model: bytes | str | Path, num_threads: int = 1) -> None:
+    def __init__(self, model: bytes | str | Path, num_threads: int = 1,
+                 outputs: str = "probabilities") -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         if not isinstance(model, bytes):
@@ -30,10 +35,16 @@ class SignClassifier:
             model = path.read_bytes()
         self._model = model  # the interpreter reads from this buffer; keep it alive
         try:
-            self.interpreter = Interpreter(model_content=model, num_threads=num_threads)
-            self.runner = self.interpreter.get_signature_runner(SIGNATURE)
+            # The runtime announces its CPU delegate on the first call: make that call here.
+            with native_noise_filtered():
+                self.interpreter = Interpreter(model_content=model, num_threads=num_threads)
+                self.runner = self.interpreter.get_signature_runner(SIGNATURE)
+                self.runner(**{INPUT_NAME: np.full((1, ROWS_PER_FRAME, 3), np.nan, np.float32)})
         except (ValueError, RuntimeError) as error:
             raise SignbridgeError(f"not a usable TFLite sign model ({error})") from error
+        if outputs not in OUTPUT_KINDS:
+            raise SignbridgeError(f"model outputs '{outputs}' is not one of {OUTPUT_KINDS}")
+        self.logits = outputs == "logits"
         self._lock = threading.Lock()
 
     def probabilities(self, frames: np.ndarray) -> np.ndarray:
@@ -44,9 +55,16 @@ class SignClassifier:
                 f"expected landmarks shaped [frames>=1, {ROWS_PER_FRAME}, 3], got {frames.shape}"
             )
         with self._lock:
-            output = self.runner(**{INPUT_NAME: frames})[OUTPUT_NAME]
+            try:
+                output = self.runner(**{INPUT_NAME: frames})[OUTPUT_NAME]
+            except (RuntimeError, ValueError) as error:  # e.g. an imported model on too few frames
+                raise SignbridgeError(f"the model failed on {len(frames)} frame(s): "
+                                      f"{first_line(error)}") from error
         if output.shape != (NUM_SIGNS,):
             raise SignbridgeError(f"the model answered shape {output.shape}, not ({NUM_SIGNS},)")
+        if self.logits:
+            shifted = np.exp(output.astype(np.float64) - output.max())
+            output = (shifted / shifted.sum()).astype(np.float32)
         return output
 
     def latency_ms(self, frames: np.ndarray, repeats: int = 50) -> float:
@@ -58,3 +76,9 @@ class SignClassifier:
             self.probabilities(frames)
             timings.append((time.perf_counter() - start) * 1000)
         return float(np.median(timings))
+
+
+def first_line(error: Exception) -> str:
+    """An interpreter error's first non-empty line (they run to many lines)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

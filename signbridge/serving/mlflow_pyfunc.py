@@ -22,11 +22,17 @@ class TFLiteSignModel(PythonModel):
         self.runner = interpreter.get_signature_runner("serving_default")
         labels = json.loads((package / "labels.json").read_text())
         self.labels = [labels[str(i)] for i in range(len(labels))]
+        metadata = json.loads((package / "package.json").read_text())
+        self.logits = metadata.get("outputs") == "logits"  # an imported model answering logits
 
     def predict(self, context, model_input: np.ndarray, params=None) -> np.ndarray:
         """Probabilities over the signs for one raw landmark sequence `[frames, 543, 3]`."""
         frames = np.asarray(model_input, dtype=np.float32)
-        return self.runner(inputs=frames)["outputs"]
+        output = self.runner(inputs=frames)["outputs"]
+        if self.logits:
+            shifted = np.exp(output.astype(np.float64) - output.max())
+            output = (shifted / shifted.sum()).astype(np.float32)
+        return output
 
 
 mlflow.models.set_model(TFLiteSignModel())

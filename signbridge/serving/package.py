@@ -3,7 +3,8 @@
     model.tflite     the competition contract: `serving_default`, `inputs` [n, 543, 3] -> `outputs` [250]
     labels.json      output index -> sign name (250)
     package.json     frames the model samples, the signs it was trained on, its acceptance rule,
-                     where it came from and its held-out figures
+                     where it came from, whether it answers probabilities or logits, and its
+                     held-out figures
     MODEL_CARD.md    data, split, metrics, limits, intended use
 
 Export, the registry, serving, the app and `predict` all go through `ModelPackage`.
@@ -34,12 +35,19 @@ class ModelPackage:
     max_frames: int  # frames the model was trained on; video is sampled to this many
     acceptance: AcceptanceRule
     source: str = "trained"  # "trained" by this project or "imported"
+    outputs: str = "probabilities"  # or "logits": SignClassifier applies the softmax
     metrics: dict[str, float] = field(default_factory=dict)
     model_card: str = ""
 
     @property
     def known_signs(self) -> list[str]:
         return self.acceptance.known_signs
+
+    def classifier(self, num_threads: int = 1):
+        """The package's model, ready to run (probabilities out, whatever the model answers)."""
+        from signbridge.serving.classifier import SignClassifier
+
+        return SignClassifier(self.model, num_threads, self.outputs)
 
     def write(self, directory: str | Path) -> Path:
         """Write the package's files into `directory` (created if needed); returns it."""
@@ -53,6 +61,7 @@ class ModelPackage:
             "max_frames": self.max_frames,
             "acceptance": self.acceptance.to_dict(),
             "source": self.source,
+            "outputs": self.outputs,
             "metrics": self.metrics,
         }
         (directory / METADATA_FILE).write_text(json.dumps(metadata, indent=1))
@@ -84,6 +93,7 @@ class ModelPackage:
         return cls(
             model=(directory / MODEL_FILE).read_bytes(), labels=labels, max_frames=max_frames,
             acceptance=acceptance, source=metadata.get("source", "trained"),
+            outputs=metadata.get("outputs", "probabilities"),
             metrics=metadata.get("metrics", {}),
             model_card=card.read_text() if card.is_file() else "",
         )

@@ -14,7 +14,6 @@ import numpy as np
 
 from signbridge.errors import SignbridgeError
 from signbridge.serving.acceptance import Answer
-from signbridge.serving.classifier import SignClassifier
 from signbridge.serving.package import ModelPackage
 from signbridge.serving.video import DecodedVideo, VideoLimits, extract_landmarks
 
@@ -32,7 +31,7 @@ class Recogniser:
 
     def __init__(self, package: ModelPackage, limits: VideoLimits | None = None) -> None:
         self.package = package
-        self.classifier = SignClassifier(package.model)
+        self.classifier = package.classifier()
         # Video is sampled to as many frames as the model was trained on, whatever the limits say.
         limits = limits or VideoLimits()
         limits.max_frames = package.max_frames

@@ -160,27 +160,40 @@ class HolisticExtractor:
     """MediaPipe Holistic (model_complexity 1, the only one shipped in the wheel)."""
 
     def __init__(self) -> None:
-        import mediapipe as mp
+        from signbridge.console import native_noise_filtered
 
-        # Video mode tracks between frames (faster, steadier); `reset` clears it per video.
-        self._holistic = mp.solutions.holistic.Holistic(
-            static_image_mode=False, model_complexity=1, refine_face_landmarks=False
-        )
+        with native_noise_filtered():  # MediaPipe and TFLite start-up chatter
+            import mediapipe as mp
+
+            # Video mode tracks between frames (faster, steadier); `reset` clears it per video.
+            self._holistic = mp.solutions.holistic.Holistic(
+                static_image_mode=False, model_complexity=1, refine_face_landmarks=False
+            )
+            # Its graph starts, and logs, on the first frame: run one now.
+            self._holistic.process(np.zeros((64, 64, 3), np.uint8))
         self._lock = threading.Lock()  # the graph is not thread-safe
 
     def extract(self, frames: list[np.ndarray]) -> np.ndarray:
-        """Landmarks `[n, 543, 3]` in competition row order; NaN where a part was not found."""
-        landmarks = np.full((len(frames), ROWS_PER_FRAME, 3), np.nan, np.float32)
+        """Landmarks `[n, 543, 3]` of one video's frames, tracked from a fresh start."""
         with self._lock:
             self._holistic.reset()
-            for i, frame in enumerate(frames):
-                results = self._holistic.process(frame)
-                for part in PART_SIZES:
-                    found = getattr(results, f"{part}_landmarks")
-                    if found is not None:
-                        points = [(p.x, p.y, p.z) for p in found.landmark][: PART_SIZES[part]]
-                        start = PART_START[part]
-                        landmarks[i, start : start + len(points)] = points
+            return np.stack([self._landmarks(frame) for frame in frames]) if frames else \
+                np.zeros((0, ROWS_PER_FRAME, 3), np.float32)
+
+    def track(self, frame: np.ndarray) -> np.ndarray:
+        """Landmarks `[543, 3]` of the next frame of a live stream (tracking carries over)."""
+        with self._lock:
+            return self._landmarks(frame)
+
+    def _landmarks(self, frame: np.ndarray) -> np.ndarray:
+        """One frame's 543 rows in competition order; NaN where a part was not found."""
+        landmarks = np.full((ROWS_PER_FRAME, 3), np.nan, np.float32)
+        results = self._holistic.process(frame)
+        for part in PART_SIZES:
+            found = getattr(results, f"{part}_landmarks")
+            if found is not None:
+                points = [(p.x, p.y, p.z) for p in found.landmark][: PART_SIZES[part]]
+                landmarks[PART_START[part]:PART_START[part] + len(points)] = points
         return landmarks
 
 

@@ -2,7 +2,6 @@
 
 from typing import Annotated
 
-import mlflow
 from zenml import get_step_context, log_metadata, step
 from zenml.logger import get_logger
 
@@ -10,11 +9,12 @@ from mlops import registry
 from signbridge import workspace
 from signbridge.model.promotion import decide, exclusive
 from signbridge.serving.classifier import SignClassifier
+from steps.metadata import log_run_metadata
 
 logger = get_logger(__name__)
 
 
-@step(experiment_tracker=True, enable_cache=False)
+@step(enable_cache=False)
 def promote_if_better() -> Annotated[dict, "promotion_decision"]:
     model_name = get_step_context().model.name
     # The lock spans read-decide-write, so concurrent deployments cannot interleave.
@@ -34,9 +34,8 @@ def promote_if_better() -> Annotated[dict, "promotion_decision"]:
             registry.record_decision(model_name, registry.mlflow_version(candidate),
                                      "not promoted", decision.reason)
     record = decision.as_dict()
-    mlflow.log_params({f"decision.{key}": value for key, value in record.items()})
-    log_metadata(
-        metadata={"promotion_decision": {key: str(value) for key, value in record.items()}},
-        model_name=model_name, model_version=str(candidate.number),
-    )
+    readable = {key: str(value) for key, value in record.items()}
+    log_metadata(metadata={"promotion_decision": readable}, model_name=model_name,
+                 model_version=str(candidate.number))
+    log_run_metadata({"promotion_decision": readable})
     return record

@@ -16,6 +16,7 @@ from signbridge.data.shards import ShardSet
 from signbridge.model.evaluation import assess, load_other_source
 from signbridge.model.features import FeatureShards
 from signbridge.model.plots import confusion_matrix, coverage_plot
+from steps.metadata import log_run_metadata, mlflow_run_link
 
 logger = get_logger(__name__)
 
@@ -70,4 +71,6 @@ def evaluate_model(
     mlflow.log_dict(rule.to_dict(), "evaluation/acceptance_rule.json")
     log_metadata(metadata={"evaluation": metrics, "acceptance_rule": rule.to_dict()},
                  infer_model=True)
+    log_run_metadata({"evaluation": metrics, "acceptance_rule": rule.to_dict(),
+                      **mlflow_run_link()})
     return metrics, rule.to_dict(), result.scores.per_sign, confusion, coverage

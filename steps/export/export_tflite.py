@@ -24,6 +24,7 @@ from signbridge.model.promotion import top1_accuracy
 from signbridge.serving.acceptance import AcceptanceRule
 from signbridge.serving.classifier import SignClassifier
 from signbridge.serving.package import ModelPackage
+from steps.metadata import log_run_metadata, mlflow_run_link
 
 logger = get_logger(__name__)
 
@@ -126,4 +127,6 @@ def export_tflite(
                 version, zenml_version.number if zenml_version else "-")
     log_metadata(metadata={"tflite": figures, registry.MLFLOW_VERSION_KEY: version},
                  infer_model=True)
+    log_run_metadata({"tflite": figures, "registered_model": f"{model_name} v{version}",
+                      **mlflow_run_link()})
     return package

@@ -5,16 +5,17 @@ from typing import Annotated
 
 import mlflow
 import pandas as pd
-from tqdm import tqdm
 from zenml import log_metadata, step
 from zenml.logger import get_logger
 
 from materializers import ShardSetMaterializer
 from signbridge import workspace
 from signbridge.config import DataConfig, SplitConfig
+from signbridge.console import progress
 from signbridge.data.files import read_index, split_signers
 from signbridge.data.landmarks import index_to_sign
 from signbridge.data.shards import ShardSet, build_shard_cache, sequence_table, shard_fingerprint
+from steps.metadata import log_run_metadata, mlflow_run_link
 
 logger = get_logger(__name__)
 
@@ -48,7 +49,7 @@ def ingest_landmarks(
     logger.info("Caching %d sequences from %s in %s", len(index), root, cache)
     everything, rejections = build_shard_cache(
         index, cache, data.shard_size, data.workers,
-        progress=lambda shards, total: tqdm(shards, total=total, desc="shards", mininterval=10),
+        progress=lambda shards, total: progress(shards, total, "shards cached", logger),
     )
     splits = {name: everything.restricted_to(members) for name, members in vars(signers).items()}
 
@@ -82,5 +83,7 @@ def ingest_landmarks(
     mlflow.log_text(counts.to_csv(), "data/sign_counts.csv")
     mlflow.log_text(rejected.to_csv(index=False), "data/rejected_files.csv")
     log_metadata(metadata=summary, infer_model=True)
+    log_run_metadata({"data": summary, "evaluation_fingerprint": summary["evaluation_fingerprint"],
+                      **mlflow_run_link()})
     return (splits["train"], splits["validation"], splits["evaluation"], counts, rejected,
             summary)

@@ -77,12 +77,13 @@ def train_model(
         preprocess,
         network,
         training,
-        on_epoch_end=lambda epoch, logs: mlflow.log_metrics(
-            {f"epoch/{metric_name(name)}": value for name, value in logs.items()}, step=epoch),
+        on_epoch_end=lambda epoch, logs: _report_epoch(epoch, training.epochs, logs),
         checkpoints=checkpoints,
         resume_from=resumed,
         on_start=_log_devices,
     )
+    logger.info("Kept epoch %d of %d (lowest validation loss); %s parameters",
+                result.best_epoch, len(result.history["loss"]), f"{result.model.count_params():,}")
     curves = training_curves(result.history, result.best_epoch)
     mlflow.log_image(curves, "plots/training_curves.png")
     # Summary figures are those of the restored epoch: the weights the model actually holds.
@@ -93,6 +94,14 @@ def train_model(
         "train/parameters": result.model.count_params(),
     })
     return result.model, curves
+
+
+def _report_epoch(epoch: int, epochs: int, logs: dict[str, float]) -> None:
+    mlflow.log_metrics({f"epoch/{metric_name(name)}": value for name, value in logs.items()},
+                       step=epoch)
+    logger.info("epoch %d/%d: loss %.3f, accuracy %.3f | validation loss %.3f, accuracy %.3f",
+                epoch, epochs, logs.get("loss", float("nan")), logs.get("accuracy", float("nan")),
+                logs.get("val_loss", float("nan")), logs.get("val_accuracy", float("nan")))
 
 
 def _log_devices(devices: dict[str, str]) -> None:

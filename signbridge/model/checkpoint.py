@@ -10,9 +10,10 @@ previous checkpoint whole. A finished run's checkpoint is marked complete (and i
 dropped): the next run of that config trains from scratch.
 
 Exact after a resume: weights, optimizer moments and step (so the learning rate), dropout seeds,
-early stopping, history, and each epoch's shard order and shuffle (drawn from seed and epoch).
-Not bit for bit: the parallel tf.data map hands augmentation draws to sequences in a racy order,
-which already makes two uninterrupted runs differ a little.
+early stopping, history, and each epoch's shard order and shuffle (drawn from seed and epoch);
+without augmentation a resumed run ended bit for bit where an uninterrupted one did. With it, not
+quite: the parallel tf.data map hands augmentation draws to sequences in a racy order, which
+already makes two uninterrupted runs differ a little.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@
     python run_pipeline.py export --out exported/ [--version N]      # a model package (TFLite ...)
     python run_pipeline.py import-model FILE.tflite [--labels L]      # a model trained elsewhere
     python run_pipeline.py predict FILE...                            # top-10 + accepted, per file
+    python run_pipeline.py feedback CLIP --sign SIGN                  # compare with a reference
     python run_pipeline.py crossval [--folds 17]                      # leave-signers-out accuracy
     python run_pipeline.py synth --sequences N --out DIR              # synthetic data (benchmarks)
 """
@@ -234,9 +235,11 @@ def import_model(args: argparse.Namespace) -> None:
     import functools
 
     from signbridge.config import load_training_config, model_name, read_yaml
+    from signbridge.console import filter_native_noise
     from signbridge.data.files import read_index
     from signbridge.serving.contract import check_model_file
 
+    filter_native_noise()  # the TFLite runtime announces itself on the model's first answer
     config_path = _existing(args.config)
     config = load_training_config(config_path)
     name = model_name(config_path)
@@ -303,6 +306,45 @@ def predict(args: argparse.Namespace) -> int:
         failures += "error" in result
         print(json.dumps(result), flush=True)
     return 1 if failures else 0
+
+
+def feedback(args: argparse.Namespace) -> None:
+    """Compare a clip (a video or a landmark .parquet file) with the reference performances of a
+    sign: JSON with the similarity (0-100), feedback sentences and the time-aligned frame pairs.
+    Imports no TensorFlow for .parquet files (MediaPipe, for videos, brings its own)."""
+    from signbridge.config import load_deploy_config
+    from signbridge.data.files import read_landmark_file
+    from signbridge.tutor.feedback import feedback_for
+    from signbridge.tutor.names import readable, resolve
+    from signbridge.tutor.references import ReferenceLibrary
+    from signbridge.tutor.render import SOURCE_ASPECT, replay_clip
+    from signbridge.tutor.trajectory import SOURCE_FPS
+
+    sign = resolve(args.sign, exact=True)
+    if sign is None:
+        raise SignbridgeError(f"'{args.sign}' is not one of the 250 signs")
+    settings = load_deploy_config(args.config).app
+    root = Path(args.references) if args.references else settings.resolved(
+        settings.tutorial_data_root)
+    if args.clip.lower().endswith(".parquet"):
+        landmarks, fps, aspect = read_landmark_file(args.clip), SOURCE_FPS, SOURCE_ASPECT
+    else:
+        from signbridge.serving.video import VideoLimits, extract_landmarks
+
+        extracted = extract_landmarks(args.clip, VideoLimits(
+            max_bytes=int(settings.max_upload_mb * 1_000_000),
+            max_seconds=settings.max_video_seconds))
+        landmarks, fps = extracted.landmarks, extracted.video.sampled_fps
+        aspect = extracted.video.aspect
+    comparison, references = feedback_for(landmarks, sign, ReferenceLibrary(root), fps)
+    out = {"sign": sign, "name": readable(sign), **comparison.to_dict(),
+           "references": [{"participant_id": r.participant_id, "sequence_id": r.sequence_id}
+                          for r in references]}
+    if args.replay:
+        best = references[comparison.best_reference]
+        out["replay_video"] = str(replay_clip(landmarks, best.landmarks(), comparison.replay,
+                                              args.replay, learner_aspect=aspect))
+    print(json.dumps(out, indent=1))
 
 
 def crossval(args: argparse.Namespace) -> None:
@@ -438,6 +480,18 @@ def parser() -> argparse.ArgumentParser:
     predict_cli.add_argument("--config", default=str(DEFAULT_DEPLOY_CONFIG),
                              help="config whose model.name names the model")
     predict_cli.set_defaults(handler=predict)
+
+    feedback_cli = commands.add_parser(
+        "feedback", help="compare a clip with the reference performances of a sign (JSON)")
+    feedback_cli.add_argument("clip", help="a video or a competition .parquet landmark file")
+    feedback_cli.add_argument("--sign", required=True, help="the sign practised, e.g. 'thank you'")
+    feedback_cli.add_argument("--references", default=None,
+                              help="competition-layout folder of reference performances "
+                              "(default: the deploy config's app.tutorial_data_root)")
+    feedback_cli.add_argument("--replay", default=None,
+                              help="also write the side-by-side replay to this .mp4 file")
+    feedback_cli.add_argument("--config", default=str(DEFAULT_DEPLOY_CONFIG))
+    feedback_cli.set_defaults(handler=feedback)
     return cli
 
 

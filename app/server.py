@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from app import api, state
-from app.ui import build_app
+from app.ui import CSS, build_app
 from signbridge import workspace
 from signbridge.console import filter_native_noise
 
@@ -31,7 +31,7 @@ def install(app_runner, **service_kwargs) -> None:
     blocks.queue(default_concurrency_limit=service.settings.concurrency_limit,
                  max_size=service.settings.queue_size)
     gr.mount_gradio_app(app, blocks, path="/", server_name=service.settings.host,
-                        max_file_size=max_bytes, show_error=False,
+                        max_file_size=max_bytes, show_error=False, css=CSS,
                         allowed_paths=[str(workspace.cache_dir() / "clips"),
                                        str(service.output_dir)])
 

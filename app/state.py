@@ -1,5 +1,6 @@
 """What a deployment's server loads once and shares between the Gradio page, the HTTP API and the
-inference pipeline's steps: the model package, MediaPipe, and the example-clip library."""
+inference pipeline's steps: the model package, MediaPipe, the reference performances (picked per
+sign on first use) and the example clips rendered from them."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from signbridge.serving.package import ModelPackage
 from signbridge.serving.recognition import Recogniser, VideoAnswer
 from signbridge.serving.video import VideoLimits, get_extractor
 from signbridge.tutor.examples import ClipLibrary
+from signbridge.tutor.references import ReferenceLibrary
 
 logger = logging.getLogger("signbridge.app")
 
@@ -29,7 +31,11 @@ class Service:
     library: ClipLibrary
     settings: AppConfig
     model_version: str
-    output_dir: Path  # landmark overlays shown once, pruned
+    output_dir: Path  # landmark overlays and replays shown once, pruned
+
+    @property
+    def references(self) -> ReferenceLibrary:
+        return self.library.references
 
     def info(self) -> dict:
         package = self.recogniser.package
@@ -98,7 +104,7 @@ def start(model_name: str = "", model_version: str = "", model_dir: str = "",
             library = ClipLibrary(
                 settings.resolved(settings.tutorial_video_dir)
                 if settings.tutorial_video_dir else None,
-                settings.resolved(settings.tutorial_data_root),
+                ReferenceLibrary(settings.resolved(settings.tutorial_data_root)),
                 workspace.cache_dir() / "clips", settings.examples_per_sign)
             _service = Service(Recogniser(package, limits), library, settings, model_version,
                                Path(tempfile.mkdtemp(prefix="signbridge-app-")))
@@ -122,6 +128,6 @@ def current() -> Service:
 
 
 def stop() -> None:
-    """The pipeline's cleanup hook: remove the overlays written while serving."""
+    """The pipeline's cleanup hook: remove the overlays and replays written while serving."""
     if _service is not None:
         shutil.rmtree(_service.output_dir, ignore_errors=True)

@@ -136,7 +136,8 @@ class AppConfig(Settings):
         None, description="Folder of <sign_ord>_<sign>_<n>.mp4 example videos."
     )
     tutorial_data_root: str = Field(
-        "data/sample", description="Competition-layout folder whose sequences are rendered as clips."
+        "data/sample", description="Competition-layout folder of reference performances: "
+        "rendered as example clips and compared with a learner's signing."
     )
     examples_per_sign: int = 3
     concurrency_limit: int = 2

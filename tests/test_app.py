@@ -105,21 +105,22 @@ def recognise(url, path):
 
 def test_a_person_without_hands_gets_not_sure_over_the_known_signs(app_url, clips):
     for name in ("person", "webcam"):
-        label, overlay, status = recognise(app_url, clips[name])
+        label, overlay, status, feedback, replay = recognise(app_url, clips[name])
         shown = [c["label"] for c in label["confidences"]]
-        assert 1 <= len(shown) <= 2 and set(shown) <= {"hello", "thankyou"}, name
+        assert 1 <= len(shown) <= 2 and set(shown) <= {"hello", "thank you"}, name
         confidences = [c["confidence"] for c in label["confidences"]]
         assert confidences == sorted(confidences, reverse=True)
         assert "Not sure" in status and "no hand was seen" in status, status
         assert "frames" in status and overlay is not None
+        assert "Choose a sign" in feedback and replay is None  # practising freely
 
 
 def test_bad_uploads_get_a_message_and_the_app_keeps_serving(app_url, clips):
-    _, _, status = recognise(app_url, clips["empty"])
+    _, _, status, _, _ = recognise(app_url, clips["empty"])
     assert "no person" in status.lower()
-    _, _, status = recognise(app_url, clips["text"])
+    _, _, status, _, _ = recognise(app_url, clips["text"])
     assert "notes.mp4" in status and "video" in status.lower()
-    label, _, _ = recognise(app_url, clips["person"])
+    label, *_ = recognise(app_url, clips["person"])
     assert label["confidences"]
 
 
@@ -129,45 +130,106 @@ def test_browser_learn_then_practice(app_url, clips, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                              args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(app_url)
         expect(page.get_by_role("tab", name="Learn")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("knows 2 sign(s): hello, thankyou")).to_be_visible()
+        expect(page.get_by_text("knows 2 sign(s): hello, thank you")).to_be_visible()
 
-        page.get_by_label("Search signs").fill("hello")
-        page.get_by_label("Sign", exact=True).click()
-        page.get_by_role("option", name="✓ hello", exact=True).click()  # ✓: it can check it
+        # One picker: type the name as a learner writes it, Enter chooses.
+        picker = page.get_by_label("Sign", exact=True)
+        picker.click()
+        picker.press_sequentially("thank you")
+        picker.press("Enter")
+        expect(page.get_by_text("thank you: 3 example(s)")).to_be_visible(timeout=60_000)
         example = page.get_by_test_id("Example-player")
-        expect(example).to_have_attribute("src", re.compile(r"\.mp4$"), timeout=60_000)
+        expect(example).to_have_attribute("src", re.compile(r"_real\.mp4$"), timeout=60_000)
         # The browser can decode the rendered H.264 clip (metadata and duration loaded).
         page.wait_for_function(
             "el => el.readyState >= 1 && el.duration > 0", arg=example.element_handle(),
             timeout=30_000,
         )
+        box = example.bounding_box()
+        assert box["y"] + box["height"] <= 640, box  # with its controls, on a 1366x768 screen
+        page.get_by_label("Half speed (0.5x)").check()
+        expect(example).to_have_attribute("src", re.compile(r"_half\.mp4$"), timeout=60_000)
+        for typed, hint, chosen in (("thanks", "Press Enter for thank you", "thank you: 3"),
+                                    ("xyzzy", "No sign matches “xyzzy”", "Try another word")):
+            picker.click()  # selects the text shown, so typing replaces it
+            picker.press_sequentially(typed)
+            expect(page.get_by_text(hint)).to_be_visible(timeout=30_000)
+            picker.press("Enter")
+            expect(page.get_by_text(chosen)).to_be_visible(timeout=30_000)
+        picker.click()
+        picker.press_sequentially("hello")
+        picker.press("Enter")
+        expect(page.get_by_text("hello: 3 example(s)")).to_be_visible(timeout=60_000)
+
         page.get_by_role("button", name="Practise this sign").click()
         expect(page.get_by_text("Practising hello")).to_be_visible(timeout=30_000)
-
         page.locator("input[type=file]").first.set_input_files(str(clips["person"]))
         page.get_by_role("button", name="Recognise").click()
         status = page.locator("#practice-status")
         expect(status).to_contain_text("frames", timeout=120_000)
-        # No hands in the clip: never praise, say why.
+        # No hands in the clip: never praise, say why, and no comparison to make.
         expect(status).to_contain_text("Not sure this was hello")
         expect(status).not_to_contain_text("Well done")
+        expect(page.locator("#practice-feedback")).to_contain_text("No hand was seen")
         labels = page.locator("#top-signs [data-testid$='-confidence-set']")
         assert 1 <= labels.count() <= 2
         page.screenshot(path=str(tmp_path / "practice.png"), full_page=True)
         browser.close()
 
 
+def camera_feed(clip, path):
+    """The clip as raw YUV frames, the file format Chromium's fake camera plays in a loop."""
+    import av
+
+    with av.open(str(clip)) as source, av.open(str(path), "w", format="yuv4mpegpipe") as feed:
+        stream = feed.add_stream("rawvideo", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for frame in source.decode(video=0):
+            feed.mux(stream.encode(frame.reformat(width=320, height=240, format="yuv420p")))
+        feed.mux(stream.encode())
+    return path
+
+
+def test_live_practice_tracks_a_camera_stream(app_url, tmp_path):
+    """Chromium's fake camera plays a clip of a real person: the live tab tracks her frame by
+    frame and says plainly that no hands are up yet (the clip has none to sign with)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    feed = camera_feed(person_clip(tmp_path / "person.mp4", seconds=2.0, fps=15,
+                                   size=(320, 240)), tmp_path / "camera.y4m")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=[
+                *CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={feed}"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(app_url)
+        page.get_by_role("tab", name="Live").click()
+        page.get_by_text("Click to Access Webcam").click()
+        page.locator("#live-camera button", has_text="Record").click()
+        status = page.locator("#live-status")
+        expect(status).to_contain_text("frames", timeout=120_000)  # frames are being tracked
+        expect(status).to_contain_text(re.compile(r"No hands seen yet|hands down"))
+        expect(page.locator("#live-tracked img")).to_have_count(1)  # the landmarks, drawn live
+        frames = int(re.search(r"\((\d+) frames", status.inner_text()).group(1))
+        page.wait_for_timeout(3000)
+        assert int(re.search(r"\((\d+) frames", status.inner_text()).group(1)) > frames
+        page.get_by_role("button", name="Done: recognise a sign still under way").click()
+        expect(page.locator("#live-signs")).to_contain_text("No signs yet")
+        browser.close()
+
+
 def test_twenty_concurrent_predictions_are_all_answered_correctly(app_url, clips):
-    reference, _, _ = recognise(app_url, clips["person"])
+    reference, *_ = recognise(app_url, clips["person"])
     client = Client(app_url, verbose=False)
     jobs = [client.submit(handle_file(str(clips["person"])), api_name="/recognise")
             for _ in range(20)]
     results = [job.result(timeout=300) for job in jobs]
     assert len(results) == 20
-    for label, _, status in results:
+    for label, _, status, *_ in results:
         assert label == reference and "frames" in status
 
 

@@ -7,6 +7,7 @@ One path for the CLI (`predict`), the app and the HTTP API.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,20 +65,22 @@ class Recogniser:
         return self.video(path).answer
 
 
-def practice_verdict(target: str | None, answer: Answer, known_signs: list[str]) -> str:
-    """What a learner practising `target` is told; never praise for an answer not accepted."""
+def practice_verdict(target: str | None, answer: Answer, known_signs: list[str],
+                     name: Callable[[str], str] = str) -> str:
+    """What a learner practising `target` is told; never praise for an answer not accepted.
+    `name` turns a label into the name shown (e.g. "thank you" for `thankyou`)."""
     if not target:
         return ""
     if target not in known_signs:
-        return (f"This model cannot check **{target}** yet: it was trained on "
+        return (f"This model cannot check **{name(target)}** yet: it was trained on "
                 f"{len(known_signs)} sign(s) only. A model trained on the full competition data "
                 "(250 signs, `configs/train_full.yaml`) can.")
     if not answer.accepted:
-        return f"Not sure this was **{target}**: {answer.reason}"
+        return f"Not sure this was **{name(target)}**: {answer.reason}"
     if answer.sign == target:
-        return f"Well done: that was **{target}**."
-    return (f"That looked like **{answer.sign}**, not **{target}**; watch the example and try "
-            "again.")
+        return f"Well done: that was **{name(target)}**."
+    return (f"That looked like **{name(answer.sign)}**, not **{name(target)}**; watch the "
+            "example and try again.")
 
 
 def check_frames(frames: object) -> np.ndarray:

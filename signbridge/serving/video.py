@@ -34,6 +34,17 @@ class DecodedVideo:
     source_size: tuple[int, int]
     decoded_frames: int
 
+    @property
+    def sampled_fps(self) -> float:
+        """Frames kept per second of video (fewer than `fps` when frames were skipped)."""
+        return max(1.0, len(self.frames) / max(self.duration_s, 1e-3))
+
+    @property
+    def aspect(self) -> float:
+        """Height / width of the frames, which landmarks (x / width, y / height) do not carry."""
+        height, width = self.frames[0].shape[:2]
+        return height / width
+
 
 def _check_file(path: Path, limits: VideoLimits) -> None:
     if not path.is_file():

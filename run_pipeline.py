@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """signbridge command line.
 
-    python run_pipeline.py train --config configs/train_sample.yaml   # training pipeline
+    python run_pipeline.py train --config configs/train_sample.yaml   # training (resumes if killed)
     python run_pipeline.py deploy --config configs/deploy.yaml        # promote + serve the app
     python run_pipeline.py serve | stop | status                      # the app service
     python run_pipeline.py export --out exported/ [--version N]      # a model package (TFLite ...)
@@ -54,7 +54,8 @@ def train(args: argparse.Namespace) -> None:
             "mlflow.note.content": _describe(config, parameters[config])})
         print(f"\n=== {run_name}: training with {config} (MLflow experiment "
               f"'{args.experiment}') ===", flush=True)
-        run_config = _with_settings(config, _existing(args.settings)) if args.settings else config
+        run_config = _run_config(config, _existing(args.settings) if args.settings else None,
+                                 args.fresh)
         try:
             run = _run(training_pipeline.with_options(
                 config_path=str(run_config), run_name=run_name,
@@ -110,16 +111,22 @@ def _warn_if_not_comparable(experiment: str) -> None:
               "between runs with the same fingerprint.")
 
 
-def _with_settings(config: Path, settings: Path) -> Path:
-    """The config with a settings file merged in, as a temp copy (removed after the run)."""
+def _run_config(config: Path, settings: Path | None, fresh: bool) -> Path:
+    """The config as run: with a settings file merged in and `--fresh` applied, as a temp copy
+    (removed after the run); the file itself when there is neither."""
     import tempfile
 
     import yaml
 
     from mlops.cluster import merge_settings
 
-    merged = merge_settings(yaml.safe_load(config.read_text()),
-                            yaml.safe_load(settings.read_text()))
+    if settings is None and not fresh:
+        return config
+    merged = yaml.safe_load(config.read_text())
+    if settings is not None:
+        merged = merge_settings(merged, yaml.safe_load(settings.read_text()))
+    if fresh:
+        merged.setdefault("parameters", {}).setdefault("training", {})["resume"] = False
     with tempfile.NamedTemporaryFile("w", suffix=f"-{config.stem}.yaml", delete=False) as handle:
         yaml.safe_dump(merged, handle)
     return Path(handle.name)
@@ -406,6 +413,9 @@ def parser() -> argparse.ArgumentParser:
                            help="MLflow experiment the runs are grouped in")
     train_cli.add_argument("--settings", default=None,
                            help="extra ZenML settings (e.g. configs/cluster/settings.yaml)")
+    train_cli.add_argument("--fresh", action="store_true",
+                           help="train from scratch even if a killed run of the same config left "
+                           "a checkpoint (by default it resumes from it)")
     train_cli.set_defaults(handler=train)
 
     export_cli = commands.add_parser("export", help="write a registered model package")

@@ -84,6 +84,16 @@ class TrainConfig(Settings):
         "(the sign with its location, handshape, movement or hands changed, taught as 'not "
         "sure'); 0 turns them off.")
     seed: int = 0
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = Field(
+        "float32", description="Keras dtype policy while training. The mixed ones compute in 16 "
+        "bits on a GPU (float16 with loss scaling, or bfloat16 on Ampere and newer) and keep "
+        "variables and the softmax in float32; the trained and exported model is float32 either way.")
+    jit_compile: bool | Literal["auto"] = Field(
+        "auto", description="XLA-compile the training step; 'auto' is Keras' choice: on when a "
+        "GPU is present, off on CPU.")
+    resume: bool = Field(
+        True, description="Continue an unfinished run of this config on the same data from its "
+        "last epoch's checkpoint; false (or `train --fresh`) starts from scratch.")
 
 
 class EvaluationSource(Settings):

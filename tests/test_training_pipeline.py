@@ -1,14 +1,24 @@
 """The whole training pipeline on the real ZenML stack and MLflow store, then export and predict."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import mlflow
 import pandas as pd
 import pytest
 
-from tests.conftest import SAMPLE_ROOT, isolated_env, parse_json_lines, run_cli, write_config
+from tests.conftest import (
+    PROJECT_ROOT,
+    SAMPLE_ROOT,
+    isolated_env,
+    parse_json_lines,
+    run_cli,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +140,65 @@ def test_two_configs_compare_side_by_side_in_one_experiment(tmp_path):
     assert len({r.data.tags["data_fingerprint"] for r in runs}) == 1  # same data
     assert sorted(r.data.params["network.width"] for r in runs) == ["16", "32"]
     assert all("eval/top1_accuracy" in r.data.metrics for r in runs)
+
+
+def _epochs_saved(checkpoints: Path) -> int:
+    states = [json.loads(path.read_text()) for path in checkpoints.glob("*/state.json")]
+    return max((state["epochs_done"] for state in states), default=0)
+
+
+def _weight_shapes(path: Path) -> list[tuple[int, ...]]:
+    import keras
+
+    import signbridge.model.network  # noqa: F401  (registers the custom layers)
+
+    return [tuple(weight.shape) for weight in keras.saving.load_model(path, compile=False).weights]
+
+
+def test_a_killed_training_run_resumes_and_its_mlflow_run_goes_on(trained_home, tmp_path):
+    """SIGKILL a real `train` once an epoch >= 2 is checkpointed; the same command then goes on
+    from there, and one MLflow run holds every epoch once, the evaluation and the model."""
+    config = write_config("configs/train_tiny.yaml", tmp_path / "tiny_resumable.yaml",
+                          training={"epochs": 5, "patience": 5}, export={"quantized": []},
+                          evaluation={"other_sources": []})
+    home = tmp_path / "home"
+    checkpoints = home / "artifacts" / "checkpoints"
+    command = [sys.executable, str(PROJECT_ROOT / "run_pipeline.py"), "train", "--config",
+               str(config)]
+    with subprocess.Popen(command, cwd=PROJECT_ROOT, env=isolated_env(home),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as first:
+        deadline = time.monotonic() + 300
+        while _epochs_saved(checkpoints) < 2:
+            assert first.poll() is None, "training ended before it could be killed"
+            assert time.monotonic() < deadline, "no checkpoint of epoch 2 in time"
+            time.sleep(0.2)
+        first.send_signal(signal.SIGKILL)
+    (state_file,) = checkpoints.glob("*/state.json")
+    killed = json.loads(state_file.read_text())
+    done = killed["epochs_done"]
+    assert 2 <= done < 5 and not killed["complete"]
+
+    result = run_cli("train", "--config", str(config), home=home)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    output = result.stdout + result.stderr
+    assert f"Resuming from epoch {done} (checkpoint {state_file.parent})" in output
+    assert f"epoch {done}/5:" not in output and f"epoch {done + 1}/5:" in output
+    assert json.loads(state_file.read_text())["complete"]  # the next run starts afresh
+
+    client = mlflow_client(home)
+    experiment = client.get_experiment_by_name("signbridge-training")
+    (run,) = client.search_runs([experiment.experiment_id])  # the killed run, gone on
+    assert run.info.run_id == killed["metadata"]["mlflow_run_id"]
+    assert run.info.status == "FINISHED" and run.data.tags["resumed_at_epochs"] == str(done)
+    epochs = [entry.step for entry in client.get_metric_history(run.info.run_id, "epoch/val_loss")]
+    assert sorted(epochs) == [1, 2, 3, 4, 5]  # one continuous curve, no epoch twice
+    metrics = run.data.metrics
+    assert metrics["train/epochs_run"] == 5 and "eval/top1_accuracy" in metrics
+    assert metrics["tflite/parity_max_abs_diff"] <= 1e-4
+    (version,) = client.search_model_versions("name = 'signbridge-asl'")
+    assert version.run_id == run.info.run_id
+
+    # Same network as an uninterrupted run of the tiny config: the same weights, shape for shape.
+    (resumed_model,) = (home / "artifacts").rglob("model.keras")
+    (uninterrupted_model,) = (trained_home / "artifacts").rglob("model.keras")
+    assert _weight_shapes(resumed_model) == _weight_shapes(uninterrupted_model)

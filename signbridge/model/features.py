@@ -112,10 +112,13 @@ def training_dataset(
     batch_size: int,
     seed: int,
     counterexample_weight: float = 0.0,
+    first_epoch: int = 0,
 ):
     """Shuffled batches `((features, mask), target, weight)` of freshly augmented sequences.
 
-    Landmark shards are read one at a time (in a new order every epoch); each sequence is
+    Landmark shards are read one at a time, in an order and through a shuffle buffer drawn from
+    `(seed, epoch)`, so epoch k is shuffled alike whether the run started at epoch 0 or resumed
+    at `first_epoch` (each iteration over the dataset is the next epoch). Each sequence is
     augmented (if `config.augment.enabled`) and preprocessed by the model's own layer in
     parallel tf.data workers. Targets are one-hot over the 250 signs. With a
     `counterexample_weight`, every sequence also yields a changed copy (`counterexamples.py`)
@@ -129,15 +132,11 @@ def training_dataset(
     from signbridge.model.counterexamples import counterexample
     from signbridge.model.preprocessing import preprocessing_layer
 
-    epochs = itertools.count()
+    epochs = itertools.count(first_epoch)
 
     def sequences():
-        # tf.data calls this once per epoch: a new shard order each time, reproducibly.
-        rng = np.random.default_rng((seed, next(epochs)))
-        for position in rng.permutation(len(shard_set.shards)).tolist():
-            shard = shard_set.shard(position)
-            if shard is not None:
-                yield from zip(shard.sequences(), shard.labels, strict=True)
+        # tf.data calls this once per epoch (Keras iterates the dataset afresh every epoch).
+        yield from epoch_sequences(shard_set, seed, next(epochs))
 
     layer = preprocessing_layer(config)
     known = np.zeros(NUM_SIGNS, np.float32)
@@ -161,9 +160,36 @@ def training_dataset(
     dataset = tf.data.Dataset.from_generator(sequences, output_signature=signature)
     # A known length lets Keras count steps per epoch instead of running out of data.
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(shard_set.sequences))
-    dataset = dataset.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
     if counterexample_weight:  # each sequence came with its counterexample
         dataset = dataset.unbatch().apply(
             tf.data.experimental.assert_cardinality(2 * shard_set.sequences))
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def epoch_sequences(shard_set: ShardSet, seed: int, epoch: int) -> Iterator[tuple[np.ndarray, int]]:
+    """`(points, label)` of every training sequence in the order epoch `epoch` reads them: shards
+    in an order drawn from `(seed, epoch)`, one at a time, through a shuffle buffer."""
+    rng = np.random.default_rng((seed, epoch))
+
+    def in_shard_order():
+        for position in rng.permutation(len(shard_set.shards)).tolist():
+            shard = shard_set.shard(position)
+            if shard is not None:
+                yield from zip(shard.sequences(), shard.labels, strict=True)
+
+    return _shuffled(in_shard_order(), SHUFFLE_BUFFER, rng)
+
+
+def _shuffled(items: Iterable, buffer_size: int, rng: np.random.Generator) -> Iterator:
+    """A shuffle buffer like tf.data's, but drawn from `rng`, so an epoch can be replayed."""
+    buffer: list = []
+    for item in items:
+        if len(buffer) < buffer_size:
+            buffer.append(item)
+            continue
+        slot = int(rng.integers(buffer_size))
+        yield buffer[slot]
+        buffer[slot] = item
+    rng.shuffle(buffer)
+    yield from buffer

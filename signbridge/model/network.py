@@ -46,9 +46,11 @@ class PartAttention(layers.Layer):
         self.score.build(embeddings_shape)
 
     def call(self, embeddings, present):  # [B, T, parts, W], [B, T, parts]
-        scores = ops.squeeze(self.score(embeddings), -1)
+        # The softmax runs in float32: -1e9 is -inf in float16, and a frame with no part at all
+        # (padding) would then become NaN under mixed precision.
+        scores = ops.cast(ops.squeeze(self.score(embeddings), -1), "float32")
         scores = ops.where(present, scores, ops.full_like(scores, -1e9))
-        weights = ops.softmax(scores, axis=-1)
+        weights = ops.cast(ops.softmax(scores, axis=-1), embeddings.dtype)
         return ops.sum(embeddings * weights[..., None], axis=2)
 
 
@@ -126,8 +128,33 @@ class PositionEmbedding(layers.Layer):
         return {**super().get_config(), "max_frames": self.max_frames, "width": self.width}
 
 
-def build_classifier(config: ModelConfig, max_frames: int) -> keras.Model:
-    """Classifier over preprocessed features: `(features [B,T,65,4], mask [B,T]) -> [B, 250]`."""
+def build_classifier(config: ModelConfig, max_frames: int, precision: str = "float32") -> keras.Model:
+    """Classifier over preprocessed features: `(features [B,T,65,4], mask [B,T]) -> [B, 250]`.
+
+    `precision` is a Keras dtype policy (`mixed_float16`, `mixed_bfloat16`) for training on a
+    GPU; the output softmax is float32 in every policy.
+    """
+    previous = keras.config.dtype_policy()
+    # Layers take the global policy when they are made; it is set back at once, so nothing built
+    # later in the process (evaluation, export) inherits it.
+    keras.config.set_dtype_policy(precision)
+    try:
+        return _build(config, max_frames)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def as_float32(model: keras.Model, config: ModelConfig, max_frames: int) -> keras.Model:
+    """A float32 copy of a classifier trained under a mixed policy, for saving and export. Its
+    variables were float32 all along, so the weights carry over exactly."""
+    if model.dtype_policy.name == "float32":
+        return model
+    copy = build_classifier(config, max_frames)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _build(config: ModelConfig, max_frames: int) -> keras.Model:
     features = keras.Input((max_frames, MODEL_POINTS, FEATURE_CHANNELS), name="features")
     mask = keras.Input((max_frames,), name="mask")
     # Padded frames are zeroed here so nothing later (e.g. the convolution) can see their content.
@@ -152,5 +179,5 @@ def build_classifier(config: ModelConfig, max_frames: int) -> keras.Model:
         )(x, mask)
     pooled = MaskedMeanPooling(name="pooling")(layers.LayerNormalization()(x), mask)
     pooled = layers.Dropout(config.dropout)(pooled)
-    outputs = layers.Dense(NUM_SIGNS, activation="softmax", name="signs")(pooled)
+    outputs = layers.Dense(NUM_SIGNS, activation="softmax", dtype="float32", name="signs")(pooled)
     return keras.Model([features, mask], outputs, name="sign_classifier")

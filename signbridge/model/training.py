@@ -1,6 +1,7 @@
 """Fitting the classifier: Adam(W), cross-entropy, early stopping on held-out validation signers."""
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,10 +10,12 @@ import keras
 from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
 from signbridge.data.landmarks import NUM_SIGNS
 from signbridge.data.shards import ShardSet
+from signbridge.model.checkpoint import CheckpointEveryEpoch, Checkpoints, TrainingState
 from signbridge.model.features import FeatureSet, training_dataset
-from signbridge.model.network import build_classifier
+from signbridge.model.network import as_float32, build_classifier
 
 EpochCallback = Callable[[int, dict[str, float]], None]
+StartCallback = Callable[[dict[str, str]], None]
 
 
 @keras.saving.register_keras_serializable(package="signbridge")
@@ -83,6 +86,19 @@ class TrainingResult:
         return {name: values[self.best_epoch - 1] for name, values in self.history.items()}
 
 
+def device_summary(model: keras.Model) -> dict[str, str]:
+    """Where and how the compiled `model` trains: accelerators, dtype policy, XLA."""
+    import tensorflow as tf
+
+    gpus = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            for gpu in tf.config.list_physical_devices("GPU")]
+    return {
+        "hardware": ", ".join(gpus) if gpus else f"CPU only ({os.cpu_count()} cores)",
+        "precision": model.dtype_policy.name,
+        "xla": "on" if model.jit_compile else "off",
+    }
+
+
 def train_classifier(
     train: ShardSet,
     validation: FeatureSet,
@@ -90,36 +106,64 @@ def train_classifier(
     model_config: ModelConfig,
     train_config: TrainConfig,
     on_epoch_end: EpochCallback | None = None,
+    checkpoints: Checkpoints | None = None,
+    resume_from: TrainingState | None = None,
+    on_start: StartCallback | None = None,
 ) -> TrainingResult:
-    """Train a fresh classifier on freshly augmented batches streamed from the landmark shards;
-    keeps the weights of the epoch with the lowest validation loss."""
+    """Train a classifier on freshly augmented batches streamed from the landmark shards; keeps
+    the weights of the epoch with the lowest validation loss and returns them as a float32 model.
+
+    With `checkpoints`, every epoch is saved there; with `resume_from` (a checkpoint of the same
+    identity), training goes on after its last epoch instead of starting from scratch.
+    """
     keras.utils.set_random_seed(train_config.seed)
-    model = build_classifier(model_config, preprocess.max_frames)
+    model = build_classifier(model_config, preprocess.max_frames, train_config.precision)
     steps_per_epoch = max(1, math.ceil(train.sequences / train_config.batch_size))
     model.compile(
         optimizer=_optimizer(train_config, steps_per_epoch),
         # One-hot targets, because only the categorical loss supports label smoothing.
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_config.label_smoothing),
         metrics=[SignAccuracy(name="accuracy")],
+        jit_compile=train_config.jit_compile,
     )
+    if on_start:
+        on_start(device_summary(model))
     stopper = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=train_config.patience, restore_best_weights=True,
         start_from_epoch=train_config.min_epochs,
     )
     callbacks: list[keras.callbacks.Callback] = [stopper]
+    saver = None
+    first_epoch = 0
+    if checkpoints is not None:
+        best_weights = None
+        if resume_from is not None:
+            best_weights = checkpoints.restore(model, resume_from)
+            # A run that early stopping had ended only needs its best weights back.
+            first_epoch = train_config.epochs if resume_from.stopped else resume_from.epochs_done
+        else:
+            checkpoints.clear()
+        saver = CheckpointEveryEpoch(checkpoints, stopper, resume_from, best_weights)
+        callbacks.append(saver)
     if on_epoch_end:
         callbacks.append(_EpochReporter(on_epoch_end))
     batches = training_dataset(train, preprocess, train_config.batch_size, train_config.seed,
-                               train_config.counterexample_weight)
+                               train_config.counterexample_weight, first_epoch)
     history = model.fit(
         batches,
         validation_data=(tuple(validation.inputs()),
                          keras.utils.to_categorical(validation.labels, NUM_SIGNS)),
         epochs=train_config.epochs,
+        initial_epoch=min(first_epoch, train_config.epochs),
         callbacks=callbacks,
         shuffle=False,  # the dataset shuffles itself
         verbose=0,  # the caller reports each epoch (`on_epoch_end`)
     ).history
+    if saver is not None:
+        history = saver.history  # the resumed epochs too
+        if saver.state is not None:
+            checkpoints.finish(saver.state)
     # The epoch whose weights the stopper restored (the last one if it never watched).
     restored = stopper.best_epoch if stopper.best_weights is not None else len(history["loss"]) - 1
+    model = as_float32(model, model_config, preprocess.max_frames)
     return TrainingResult(model, history, int(restored) + 1)

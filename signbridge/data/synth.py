@@ -61,8 +61,14 @@ def sequence_table(frames: np.ndarray) -> pa.Table:
 
 
 def generate(source: LandmarkDataset, sequences: int, out: Path, seed: int = 0,
-             progress=lambda items: items) -> Path:
-    """Write `sequences` synthetic sequences in the competition layout under `out`."""
+             progress=lambda items: items, compression: str = "snappy") -> Path:
+    """Write `sequences` synthetic sequences in the competition layout under `out`.
+
+    `compression="zstd"` also dictionary-codes `type` and `row_id`: the same tables at about a
+    third of the size (a full-size folder then needs ~20 GB instead of ~58 GB)."""
+    options = {"compression": compression}
+    if compression == "zstd":
+        options.update(use_dictionary=["type", "row_id"])
     rng = np.random.default_rng(seed)
     signs = index_to_sign()
     signers = [str(10_000 + 1_000 * i) for i in range(SIGNERS)]
@@ -77,7 +83,7 @@ def generate(source: LandmarkDataset, sequences: int, out: Path, seed: int = 0,
         if not target.exists():  # resumable: files already written are kept
             target.parent.mkdir(parents=True, exist_ok=True)
             frames = perturb(source.sequence(int(rng.integers(len(source)))), rng)
-            pq.write_table(sequence_table(frames), target)
+            pq.write_table(sequence_table(frames), target, **options)
         rows.append(f"{relative},{signer},{sequence_id},{signs[i % len(signs)]}")
     (out / "train.csv").write_text("path,participant_id,sequence_id,sign\n" + "\n".join(rows) + "\n")
     return out

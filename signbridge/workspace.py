@@ -24,10 +24,6 @@ def artifact_store_dir() -> Path:
     return home() / "artifacts"
 
 
-def service_dir() -> Path:
-    return home() / "service"
-
-
 def cache_dir() -> Path:
     return home() / "cache"
 

@@ -73,7 +73,7 @@ def test_export_and_predict_use_the_imported_package(imported, tmp_path):
     card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
     assert "(imported)" in card and "their_model.tflite" in card and "sha256" in card
 
-    # The video path is the same for every package (tests/test_export.py); a landmark file here.
+    # The video path is the same for every package (tests/model/test_export.py); a landmark file here.
     parquet = sorted((SAMPLE_ROOT / "train_landmark_files" / "2044").glob("*.parquet"))[0]
     result = run_cli("predict", "--model", str(tmp_path / "out"), str(parquet), home=home)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 
 from signbridge.config import AppConfig
-from signbridge.errors import SignbridgeError
+from signbridge.errors import SignbridgeError, first_line
 
 DEPLOYMENT_NAME = "signbridge-app"
 START_TIMEOUT_S = 300
@@ -71,9 +71,8 @@ def deploy(model_name: str, model_version: str, model_dir: str, settings: AppCon
         with _reaping_dead_children():
             return configured.deploy(deployment_name=DEPLOYMENT_NAME, timeout=START_TIMEOUT_S)
     except (ZenMLBaseException, RuntimeError) as error:
-        raise SignbridgeError(f"the app did not start ({error}); its log: "
-                              f"{status().get('log_file', 'zenml deployment logs ' + DEPLOYMENT_NAME)}"
-                              ) from error
+        log = status().get("log_file") or f"`zenml deployment logs {DEPLOYMENT_NAME}`"
+        raise SignbridgeError(f"the app did not start ({first_line(error)}); see {log}") from error
 
 
 def status() -> dict[str, object]:

@@ -12,3 +12,9 @@ class LandmarkFileError(SignbridgeError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+def first_line(error: Exception) -> str:
+    """An error's first non-empty line (runtime errors can run to many lines)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

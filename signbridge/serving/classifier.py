@@ -10,7 +10,7 @@ import numpy as np
 
 from signbridge.console import native_noise_filtered
 from signbridge.data.landmarks import NUM_SIGNS, ROWS_PER_FRAME
-from signbridge.errors import SignbridgeError
+from signbridge.errors import SignbridgeError, first_line
 
 SIGNATURE = "serving_default"
 INPUT_NAME = "inputs"
@@ -76,9 +76,3 @@ class SignClassifier:
             self.probabilities(frames)
             timings.append((time.perf_counter() - start) * 1000)
         return float(np.median(timings))
-
-
-def first_line(error: Exception) -> str:
-    """An interpreter error's first non-empty line (they run to many lines)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__

@@ -26,8 +26,8 @@ import numpy as np
 
 from signbridge.config import PROJECT_ROOT
 from signbridge.data.landmarks import NUM_SIGNS, PART_SIZES, PART_START, ROWS_PER_FRAME, index_to_sign
-from signbridge.errors import SignbridgeError
-from signbridge.serving.classifier import INPUT_NAME, OUTPUT_NAME, SIGNATURE, first_line
+from signbridge.errors import SignbridgeError, first_line
+from signbridge.serving.classifier import INPUT_NAME, OUTPUT_NAME, SIGNATURE
 
 TFLITE_IDENTIFIER = b"TFL3"  # the flatbuffer file identifier, bytes 4-8 of every .tflite
 PROBE_ROOT = PROJECT_ROOT / "data" / "sample"

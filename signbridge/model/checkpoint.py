@@ -237,7 +237,8 @@ class CheckpointEveryEpoch(keras.callbacks.Callback):
             identity=self.checkpoints.identity,
             epochs_done=epoch + 1,
             history=self.history,
-            early_stopping={"best": float(self.stopper.best),
+            # `best` stays None until the stopper starts watching (after `min_epochs`).
+            early_stopping={"best": None if self.stopper.best is None else float(self.stopper.best),
                             "best_epoch": int(self.stopper.best_epoch),
                             "wait": int(self.stopper.wait),
                             "stopped_epoch": int(self.stopper.stopped_epoch)},

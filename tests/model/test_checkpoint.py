@@ -122,3 +122,21 @@ def test_a_checkpoint_whose_writer_is_alive_is_not_taken_over(tmp_path):
     state.writer["pid"] = 2**22 + 1  # above the kernel's pid limit: long gone
     folder.write("state.json", json.dumps(asdict(state)).encode())
     assert Checkpoints(folder, "same").unfinished().epochs_done == 2
+
+
+def test_a_run_killed_before_early_stopping_watches_resumes(data, tmp_path):
+    """With `min_epochs`, the first epochs have no best score yet; their checkpoints still save
+    and resume (the sample config's first 15 epochs)."""
+    train, validation = data
+    training = TrainConfig(epochs=3, batch_size=32, patience=5, min_epochs=2)
+    checkpoints = Checkpoints(LocalFolder(tmp_path), run_identity(
+        train, validation, PREPROCESS, NETWORK, training))
+    with pytest.raises(Killed):
+        train_classifier(train, validation.load(), PREPROCESS, NETWORK, training,
+                         on_epoch_end=kill_after(1, []), checkpoints=checkpoints)
+    state = checkpoints.unfinished()
+    assert state.epochs_done == 1 and state.early_stopping["best"] is None
+    result = train_classifier(train, validation.load(), PREPROCESS, NETWORK, training,
+                              checkpoints=checkpoints, resume_from=state)
+    assert len(result.history["val_loss"]) == 3
+    assert result.best_epoch == 3  # the only epoch the stopper watched

@@ -43,7 +43,7 @@ def main() -> None:
     args = cli.parse_args()
     config = load_training_config(args.config)
     preprocess, network = config.preprocess, config.network
-    classifier = build_classifier(network, preprocess.max_frames)
+    classifier = build_classifier(network, preprocess.max_frames, layout=preprocess.layout())
     sample = load_sequences(read_index(PROJECT_ROOT / "data" / "sample")).dataset
     sequences = [sample.sequence(i) for i in range(0, len(sample), 4)]
 

@@ -2,7 +2,7 @@
 
     uv run python -m bench.training_precision [--config configs/train_full.yaml] [--epochs 4]
 
-Random features shaped like the config's input (batch, max_frames, 65 points, 4 channels), so it
+Random features shaped like the config's input (batch, max_frames, points, channels), so it
 needs no data. For each dtype policy (float32, mixed_float16, mixed_bfloat16) and XLA off/on it
 fits the config's network with its optimizer and batch size, and prints sequences per second and
 the last loss (finite: the policy is numerically safe for this model). On a CPU the mixed
@@ -21,24 +21,24 @@ import numpy as np
 import yaml
 
 from signbridge.config import ModelConfig, PreprocessConfig, TrainConfig
-from signbridge.data.landmarks import MODEL_POINTS, NUM_SIGNS
+from signbridge.data.landmarks import NUM_SIGNS, FeatureLayout
 from signbridge.model.network import build_classifier
-from signbridge.model.preprocessing import FEATURE_CHANNELS
 
 BATCHES = 8  # distinct batches per epoch, held in memory
 
 
 def fit_rate(network: ModelConfig, training: TrainConfig, max_frames: int, precision: str,
-             xla: bool, epochs: int) -> tuple[float, float]:
+             xla: bool, epochs: int, layout: FeatureLayout | None = None) -> tuple[float, float]:
     """Sequences per second over `epochs` epochs after one warm-up epoch, and the last loss."""
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     count = BATCHES * training.batch_size
-    features = rng.normal(size=(count, max_frames, MODEL_POINTS, FEATURE_CHANNELS)).astype("float32")
+    layout = layout or FeatureLayout()
+    features = rng.normal(size=(count, max_frames, layout.points, layout.channels)).astype("float32")
     masks = (np.arange(max_frames)[None] < rng.integers(4, max_frames + 1, (count, 1))).astype(
         "float32")
     targets = keras.utils.to_categorical(rng.integers(0, NUM_SIGNS, count), NUM_SIGNS)
-    model = build_classifier(network, max_frames, precision)
+    model = build_classifier(network, max_frames, precision, layout)
     model.compile(optimizer=keras.optimizers.AdamW(training.learning_rate,
                                                    weight_decay=training.weight_decay),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
@@ -73,7 +73,7 @@ def main() -> None:
     for xla in args.xla:
         for precision in args.precision:
             rate, loss = fit_rate(network, training, preprocess.max_frames, precision,
-                                  xla == "on", args.epochs)
+                                  xla == "on", args.epochs, preprocess.layout())
             baseline = baseline or rate
             print(f"{precision:15s} XLA {xla:3s}: {rate:9.0f} seq/s ({rate / baseline:4.2f}x)  "
                   f"last loss {loss:.3f}{'' if math.isfinite(loss) else '  NOT FINITE'}")

@@ -22,15 +22,21 @@ workspace.configure_environment()
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from signbridge.config import PROJECT_ROOT, ModelConfig, load_training_config  # noqa: E402
+from signbridge.config import (  # noqa: E402
+    PROJECT_ROOT,
+    ModelConfig,
+    PreprocessConfig,
+    load_training_config,
+)
 from signbridge.data.files import read_index  # noqa: E402
 from signbridge.data.shards import build_shard_cache  # noqa: E402
 from signbridge.model.features import training_dataset  # noqa: E402
 from signbridge.model.network import build_classifier  # noqa: E402
 
 
-def fit_rate(dataset, sequences: int, network: ModelConfig, max_frames: int, epochs: int):
-    model = build_classifier(network, max_frames)
+def fit_rate(dataset, sequences: int, network: ModelConfig, preprocess: PreprocessConfig,
+             epochs: int):
+    model = build_classifier(network, preprocess.max_frames, layout=preprocess.layout())
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
     model.fit(dataset.take(1), epochs=1, verbose=0)  # build and trace once
     start = time.perf_counter()
@@ -60,10 +66,8 @@ def main() -> None:
         cached = streamed.cache()
         for _ in cached:  # fill the in-memory cache
             pass
-        model_rate = fit_rate(cached, sequences, network, preprocess.max_frames,
-                              args.epochs)
-        real_rate = fit_rate(streamed, sequences, network, preprocess.max_frames,
-                             args.epochs)
+        model_rate = fit_rate(cached, sequences, network, preprocess, args.epochs)
+        real_rate = fit_rate(streamed, sequences, network, preprocess, args.epochs)
     print(f"{date.today()} · {platform.machine()} · TensorFlow {tf.__version__} · "
           f"{sequences} training sequences per epoch (augmented afresh)")
     print(f"input pipeline alone : {input_rate:9.0f} seq/s")

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from signbridge.data.landmarks import FeatureLayout
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -42,6 +44,10 @@ class AugmentConfig(Settings):
     max_speed: float = 1.25
     frame_dropout: float = 0.1
     part_dropout: float = Field(0.0, description="Chance of hiding each hand for a whole sequence.")
+    short_clip: float = Field(
+        0.0, description="Chance of keeping only a few frames (2 to short_clip_frames) of a "
+        "sequence, evenly spaced: a third of the competition's clips are that short.")
+    short_clip_frames: int = 8
 
 
 class PreprocessConfig(Settings):
@@ -50,12 +56,21 @@ class PreprocessConfig(Settings):
         "points", description="Centre and scale on all detected points, or on the shoulders.")
     correct_aspect: bool = Field(
         False, description="Undo the camera's aspect ratio from the face's proportions.")
+    groups: list[Literal["lips", "eyes", "nose"]] = Field(
+        default_factory=list, description="Face-mesh groups read next to the pose's upper body "
+        "and both hands, each embedded as a part of its own.")
+    depth: bool = Field(False, description="Also read z (depth), not only x and y.")
     augment: AugmentConfig = AugmentConfig()
+
+    def layout(self) -> FeatureLayout:
+        """What the model reads: the core parts, these face groups, depth or not."""
+        return FeatureLayout(tuple(self.groups), self.depth)
 
     def layer_settings(self) -> dict[str, object]:
         """What the preprocessing layer (and so the exported model) depends on."""
         return {"max_frames": self.max_frames, "anchor": self.anchor,
-                "correct_aspect": self.correct_aspect}
+                "correct_aspect": self.correct_aspect, "groups": list(self.layout().groups),
+                "depth": self.depth}
 
 
 class ModelConfig(Settings):

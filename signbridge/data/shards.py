@@ -1,8 +1,9 @@
 """A compact, resumable cache of a competition folder: each sequence read once, kept as shards.
 
-Only the 65 landmark rows the model reads are kept, as float16 (~16 KB per sequence instead of
-~400 KB of parquet), in `.npz` shards of a few hundred sequences. Shards are written by parallel
-worker processes, each atomically, so a killed run restarts where it stopped; a shard's name
+Only the 148 landmark rows a model may read are kept (pose upper body, hands, and the lips, eyes
+and nose of the face mesh), as float16 (~35 KB per sequence instead of ~400 KB of parquet), in
+`.npz` shards of a few hundred sequences. Shards are written by parallel worker processes, each
+atomically, so a killed run restarts where it stopped; a shard's name
 hashes the rows it holds, so editing `train.csv` rebuilds only what changed. Memory stays flat:
 a worker holds one shard at a time and the parent holds none.
 """
@@ -21,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from signbridge.data.files import LandmarkDataset, Rejection, dataset_fingerprint, read_landmark_file
-from signbridge.data.landmarks import model_rows, sign_to_index
+from signbridge.data.landmarks import cached_rows, sign_to_index
 from signbridge.errors import LandmarkFileError, SignbridgeError
 
-SHARD_FORMAT = 1
+SHARD_FORMAT = 2  # 2: the face groups are cached too
 
 
 @dataclass
@@ -98,7 +99,7 @@ def sequence_table(shard_set: ShardSet) -> pd.DataFrame:
 
 
 def full_sequences(shard_set: ShardSet, root: str | Path) -> Iterator[tuple[np.ndarray, int]]:
-    """The selected sequences with all 543 rows (the shards keep only the model's 65), read
+    """The selected sequences with all 543 rows (the shards keep only the 148 cached rows), read
     again one file at a time from the competition folder they were cached from, with their
     labels. For models that read other rows (e.g. the face), such as models trained elsewhere."""
     from signbridge.data.files import read_index
@@ -128,7 +129,7 @@ def _shard_name(rows: pd.DataFrame) -> str:
 def _convert_shard(rows: pd.DataFrame, target: Path) -> list[dict]:
     """Read one shard's files and write it atomically; returns its rejections."""
     labels_by_sign = sign_to_index()
-    rows_kept = model_rows()
+    rows_kept = cached_rows()
     sequences, kept, rejections = [], [], []
     for position, row in enumerate(rows.itertuples(index=False)):
         if row.sign not in labels_by_sign:

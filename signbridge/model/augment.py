@@ -9,11 +9,12 @@ import math
 import tensorflow as tf
 
 from signbridge.config import AugmentConfig
-from signbridge.data.landmarks import model_part_slices
+from signbridge.data.landmarks import cached_part_slices
 
 
 def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
-    """One variation of `[n, points, 3]`: affine x/y (with an aspect change), speed, dropouts."""
+    """One variation of `[n, points, 3]`: affine x/y (with an aspect change), speed, short
+    clips, dropouts."""
     points = tf.cast(points, tf.float32)
     xy, z = points[..., :2], points[..., 2:]
 
@@ -35,14 +36,27 @@ def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
     positions = tf.cast(tf.round(tf.cast(tf.range(length), tf.float32) * speed), tf.int32)
     points = tf.gather(points, tf.minimum(positions, n_frames - 1))
 
+    if config.short_clip:
+        points = tf.cond(tf.random.uniform([]) < config.short_clip,
+                         lambda: _few_frames(points, config.short_clip_frames), lambda: points)
+
     kept = tf.random.uniform([tf.shape(points)[0]]) >= config.frame_dropout
     points = tf.cond(tf.reduce_any(kept), lambda: tf.boolean_mask(points, kept), lambda: points)
 
-    parts = model_part_slices()
+    parts = cached_part_slices()
     for hand in ("left_hand", "right_hand"):
         hidden = tf.random.uniform([]) < config.part_dropout  # as if MediaPipe missed this hand
         points = _hide(points, parts[hand], hidden)
     return points
+
+
+def _few_frames(points: tf.Tensor, most: int) -> tf.Tensor:
+    """2 to `most` frames spread evenly over the sequence, as in a short or low-rate recording."""
+    n_frames = tf.shape(points)[0]
+    count = tf.minimum(n_frames, tf.random.uniform([], 2, most + 1, tf.int32))
+    positions = tf.cast(tf.round(tf.linspace(0.0, tf.cast(n_frames - 1, tf.float32), count)),
+                        tf.int32)
+    return tf.gather(points, positions)
 
 
 def _hide(points: tf.Tensor, rows: slice, hidden: tf.Tensor) -> tf.Tensor:

@@ -121,8 +121,9 @@ recorded and with the left hand, the right hand or the face missing throughout.
 ## Evaluation (this project's held-out signers)
 The same signers and sequences as the models trained here with this data and split
 (`evaluation_fingerprint`), run through TFLite with all 543 landmark rows. `tflite/eval_top1` is
-what the deployment gate compares: the project's cached held-out shards keep only the 65 rows its
-own models read (pose upper body and hands), so a model that also reads the face sees none there.
+what the deployment gate compares: the project's cached held-out shards keep only the 148 rows its
+own models may read (pose upper body, hands, lips, eyes, nose), so a model that reads other face
+points sees none there.
 If the model was trained on the full competition data, these signers may have been in its
 training set: treat the figures as an upper bound, not as accuracy on new signers.
 

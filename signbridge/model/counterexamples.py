@@ -11,7 +11,7 @@ import math
 
 import tensorflow as tf
 
-from signbridge.data.landmarks import POSE_SHOULDERS, model_part_slices
+from signbridge.data.landmarks import POSE_SHOULDERS, cached_part_slices
 
 # Hand points (MediaPipe 21-point hand): finger joints above each knuckle, and the knuckles.
 FINGER_JOINTS = ((6, 7, 8), (10, 11, 12), (14, 15, 16), (18, 19, 20))  # index .. pinky
@@ -36,7 +36,7 @@ def counterexample(points: tf.Tensor) -> tf.Tensor:
 
 def _hands(points: tf.Tensor) -> tuple[slice, slice, tf.Tensor]:
     """Left and right hand rows, and whether the left one is the signing (more often seen) hand."""
-    parts = model_part_slices()
+    parts = cached_part_slices()
     left, right = parts["left_hand"], parts["right_hand"]
     seen = [tf.reduce_sum(tf.cast(tf.reduce_any(tf.math.is_finite(points[:, rows, 0]), 1),
                                   tf.int32)) for rows in (left, right)]
@@ -44,7 +44,7 @@ def _hands(points: tf.Tensor) -> tuple[slice, slice, tf.Tensor]:
 
 
 def _shoulder_width(points: tf.Tensor) -> tf.Tensor:
-    pose = model_part_slices()["pose"]
+    pose = cached_part_slices()["pose"]
     shoulders = tf.gather(points[:, pose, 0], list(POSE_SHOULDERS), axis=1)
     width = tf.abs(shoulders[:, 0] - shoulders[:, 1])
     width = tf.boolean_mask(width, tf.math.is_finite(width))
@@ -67,7 +67,7 @@ def _move_elsewhere(points: tf.Tensor) -> tf.Tensor:
     angle = tf.random.uniform([], 0.0, 2 * math.pi)
     distance = tf.random.uniform([], 0.8, 1.6) * _shoulder_width(points)
     offset = tf.stack([tf.cos(angle), tf.sin(angle), 0.0]) * distance
-    parts = model_part_slices()
+    parts = cached_part_slices()
     for hand in ("left_hand", "right_hand"):
         points = _replace_rows(points, parts[hand], points[:, parts[hand]] + offset)
     return points
@@ -131,7 +131,7 @@ def _turn_palm(hand: tf.Tensor) -> tf.Tensor:
 def _change_movement(points: tf.Tensor) -> tf.Tensor:
     """The movement played backwards, done twice, or the hands held still."""
     def frozen() -> tf.Tensor:
-        parts = model_part_slices()
+        parts = cached_part_slices()
         hands = tf.concat([points[:, parts["left_hand"]], points[:, parts["right_hand"]]], 1)
         seen = tf.reduce_any(tf.math.is_finite(hands[..., 0]), axis=1)
         frames = tf.cast(tf.where(seen)[:, 0], tf.int32)
@@ -151,7 +151,7 @@ def _change_movement(points: tf.Tensor) -> tf.Tensor:
 def _add_second_hand(points: tf.Tensor) -> tf.Tensor:
     """The other hand doing the mirror image of the signing hand: a two-handed sign."""
     left, right, left_dominant = _hands(points)
-    pose = model_part_slices()["pose"]
+    pose = cached_part_slices()["pose"]
     shoulders = tf.gather(points[:, pose, 0], list(POSE_SHOULDERS), axis=1)
     middle = tf.reduce_mean(tf.boolean_mask(shoulders, tf.math.is_finite(shoulders)))
     middle = tf.where(tf.math.is_finite(middle), middle, 0.5)

@@ -59,7 +59,7 @@ def cross_validate(
     """Train one model per fold and assess it on the fold's held-out signers (and on other
     sources): one row per fold with top-1, accepted-and-right, "not sure" and the restored epoch.
     """
-    from signbridge.data.landmarks import expand_model_rows
+    from signbridge.data.landmarks import expand_cached_rows
     from signbridge.model.evaluation import assess
     from signbridge.model.training import train_classifier
 
@@ -77,7 +77,7 @@ def cross_validate(
         fold_known = sorted({index_to_sign()[label] for label in sequence_table(trained)["label"]})
         assessment = assess(result.model, config.preprocess, config.evaluation, fold_known or known,
                             validation, features_of(held_out, config.preprocess),
-                            [expand_model_rows(s) for s in raw.sequences()], others or [])
+                            [expand_cached_rows(s) for s in raw.sequences()], others or [])
         row = {"fold": fold.number, "held_out_signers": ",".join(fold.held_out),
                "sequences": len(raw), "best_epoch": result.best_epoch, **assessment.metrics}
         rows.append(row)

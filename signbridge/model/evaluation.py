@@ -141,6 +141,15 @@ def load_other_source(name: str, root, index_name: str) -> OtherSource | None:
                        index["sign"].tolist())
 
 
+def predict_in_batches(model, inputs: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
+    """`model.predict` with every batch the same shape (the last one padded), so TensorFlow
+    traces the prediction once per model instead of once per input size."""
+    count = len(inputs[0])
+    padding = (-count) % batch_size
+    padded = [np.concatenate([x, np.zeros((padding, *x.shape[1:]), x.dtype)]) for x in inputs]
+    return model.predict(padded, batch_size=batch_size, verbose=0)[:count]
+
+
 @dataclass
 class Assessment:
     rule: object  # serving.acceptance.AcceptanceRule, fitted on the validation signers
@@ -156,22 +165,22 @@ def assess(model, preprocess, settings, known_signs: list[str], validation, held
 
     `validation` and `held_out` are FeatureSets; `held_out_sequences` the held-out raw frames.
     """
-    from signbridge.data.landmarks import model_rows
+    from signbridge.data.landmarks import cached_rows
     from signbridge.model.preprocessing import preprocess_sequences
     from signbridge.serving.acceptance import fit_acceptance
 
     signs = list(index_to_sign())
-    rule = fit_acceptance(model.predict(validation.inputs(), verbose=0), validation.labels,
+    rule = fit_acceptance(predict_in_batches(model, validation.inputs()), validation.labels,
                           known_signs, signs, settings.keep, settings.min_frames,
                           settings.min_hand_frames)
-    probabilities = model.predict(held_out.inputs(), verbose=0)
+    probabilities = predict_in_batches(model, held_out.inputs())
     judged = judge_all(rule, probabilities, held_out_sequences,
                        [signs[label] for label in held_out.labels], signs)
     other_outputs = []
     for other in others:
-        features, masks = preprocess_sequences([s[:, model_rows()] for s in other.sequences],
+        features, masks = preprocess_sequences([s[:, cached_rows()] for s in other.sequences],
                                                preprocess)
-        other_outputs.append((other, model.predict([features, masks], verbose=0)))
+        other_outputs.append((other, predict_in_batches(model, [features, masks])))
     return _assessment(rule, probabilities, held_out.labels, judged, known_signs, other_outputs)
 
 

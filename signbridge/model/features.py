@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from signbridge.config import PreprocessConfig
-from signbridge.data.landmarks import MODEL_POINTS
+from signbridge.data.landmarks import CACHED_POINTS
 from signbridge.data.shards import ShardSet
 
 FEATURE_FORMAT = 2
@@ -29,7 +29,7 @@ SHUFFLE_BUFFER = 4096
 class FeatureSet:
     """Preprocessed, fixed-length features ready for the classifier, in memory."""
 
-    features: np.ndarray  # float32 [N, T, 65, 4]
+    features: np.ndarray  # float32 [N, T, points, channels]
     masks: np.ndarray  # float32 [N, T]
     labels: np.ndarray  # int64 [N]
 
@@ -48,6 +48,8 @@ class FeatureShards:
     shards: list[str]
     sequences: int
     max_frames: int
+    points: int = 65  # of the features' layout (FeatureLayout)
+    channels: int = 4
 
     def paths(self) -> list[Path]:
         return [Path(self.cache_dir) / name for name in self.shards]
@@ -62,9 +64,7 @@ class FeatureShards:
         """Everything in memory; for validation and evaluation splits."""
         sets = list(self.iter_sets())
         if not sets:
-            from signbridge.model.preprocessing import FEATURE_CHANNELS
-
-            shape = (0, self.max_frames, MODEL_POINTS, FEATURE_CHANNELS)
+            shape = (0, self.max_frames, self.points, self.channels)
             return FeatureSet(np.zeros(shape, np.float32),
                               np.zeros((0, self.max_frames), np.float32), np.zeros(0, np.int64))
         return FeatureSet(np.concatenate([s.features for s in sets]),
@@ -103,7 +103,9 @@ def build_feature_shards(
         with np.load(target, allow_pickle=False) as data:
             sequences += len(data["labels"])
         names.append(target.name)
-    return FeatureShards(str(cache_dir), names, sequences, config.max_frames)
+    layout = config.layout()
+    return FeatureShards(str(cache_dir), names, sequences, config.max_frames, layout.points,
+                         layout.channels)
 
 
 def training_dataset(
@@ -146,7 +148,7 @@ def training_dataset(
     def features(points):
         if config.augment.enabled:
             points = augment_points(points, config.augment)
-        return layer.from_model_rows(points)
+        return layer.from_cached_rows(points)
 
     def prepare(points, label):
         (features_in, mask), target = features(points), tf.one_hot(label, NUM_SIGNS)
@@ -156,7 +158,7 @@ def training_dataset(
         return ((tf.stack([features_in, changed]), tf.stack([mask, changed_mask])),
                 tf.stack([target, unsure]), tf.constant([1.0, counterexample_weight]))
 
-    signature = (tf.TensorSpec((None, MODEL_POINTS, 3), tf.float32), tf.TensorSpec((), tf.int64))
+    signature = (tf.TensorSpec((None, CACHED_POINTS, 3), tf.float32), tf.TensorSpec((), tf.int64))
     dataset = tf.data.Dataset.from_generator(sequences, output_signature=signature)
     # A known length lets Keras count steps per epoch instead of running out of data.
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(shard_set.sequences))

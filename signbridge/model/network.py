@@ -4,8 +4,7 @@ import keras
 from keras import layers, ops
 
 from signbridge.config import ModelConfig
-from signbridge.data.landmarks import MODEL_POINTS, NUM_SIGNS, model_part_slices
-from signbridge.model.preprocessing import FEATURE_CHANNELS
+from signbridge.data.landmarks import NUM_SIGNS, FeatureLayout
 
 
 @keras.saving.register_keras_serializable(package="signbridge")
@@ -128,8 +127,10 @@ class PositionEmbedding(layers.Layer):
         return {**super().get_config(), "max_frames": self.max_frames, "width": self.width}
 
 
-def build_classifier(config: ModelConfig, max_frames: int, precision: str = "float32") -> keras.Model:
-    """Classifier over preprocessed features: `(features [B,T,65,4], mask [B,T]) -> [B, 250]`.
+def build_classifier(config: ModelConfig, max_frames: int, precision: str = "float32",
+                     layout: FeatureLayout | None = None) -> keras.Model:
+    """Classifier over preprocessed features: `(features [B, T, points, channels], mask [B, T])
+    -> [B, 250]`, one embedding per part of `layout`.
 
     `precision` is a Keras dtype policy (`mixed_float16`, `mixed_bfloat16`) for training on a
     GPU; the output softmax is float32 in every policy.
@@ -139,28 +140,29 @@ def build_classifier(config: ModelConfig, max_frames: int, precision: str = "flo
     # later in the process (evaluation, export) inherits it.
     keras.config.set_dtype_policy(precision)
     try:
-        return _build(config, max_frames)
+        return _build(config, max_frames, layout or FeatureLayout())
     finally:
         keras.config.set_dtype_policy(previous)
 
 
-def as_float32(model: keras.Model, config: ModelConfig, max_frames: int) -> keras.Model:
+def as_float32(model: keras.Model, config: ModelConfig, max_frames: int,
+               layout: FeatureLayout | None = None) -> keras.Model:
     """A float32 copy of a classifier trained under a mixed policy, for saving and export. Its
     variables were float32 all along, so the weights carry over exactly."""
     if model.dtype_policy.name == "float32":
         return model
-    copy = build_classifier(config, max_frames)
+    copy = build_classifier(config, max_frames, layout=layout)
     copy.set_weights(model.get_weights())
     return copy
 
 
-def _build(config: ModelConfig, max_frames: int) -> keras.Model:
-    features = keras.Input((max_frames, MODEL_POINTS, FEATURE_CHANNELS), name="features")
+def _build(config: ModelConfig, max_frames: int, layout: FeatureLayout) -> keras.Model:
+    features = keras.Input((max_frames, layout.points, layout.channels), name="features")
     mask = keras.Input((max_frames,), name="mask")
     # Padded frames are zeroed here so nothing later (e.g. the convolution) can see their content.
     valid_features = features * mask[:, :, None, None]
     embeddings, present = [], []
-    for part, points in model_part_slices().items():
+    for part, points in layout.slices().items():
         part_features = valid_features[:, :, points]
         embeddings.append(
             PartEmbedding(config.width, config.conv_kernel, name=f"{part}_embedding")(

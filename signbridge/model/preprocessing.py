@@ -1,7 +1,8 @@
 """Landmark preprocessing as a Keras layer, so training, TFLite and the app run the same graph.
 
 Raw frames `[n, 543, 3]` (NaN allowed, any n >= 1) become fixed-length features
-`[max_frames, 65, 4]` (x, y, dx, dy of pose upper body, left hand, right hand) and a frame mask.
+`[max_frames, points, channels]` and a frame mask: by default x, y, dx, dy of the pose's upper
+body and both hands (65 points, 4 channels); optional face groups add points, depth adds z and dz.
 """
 
 from typing import Literal
@@ -12,14 +13,16 @@ import tensorflow as tf
 
 from signbridge.config import PreprocessConfig
 from signbridge.data.landmarks import (
-    MODEL_POINTS,
+    CACHED_POINTS,
+    FACE_GROUP_MIRRORS,
     POSE_LEFT_EYE,
     POSE_MOUTH,
     POSE_RIGHT_EYE,
     POSE_SHOULDERS,
     ROWS_PER_FRAME,
-    model_part_slices,
-    model_rows,
+    FeatureLayout,
+    cached_part_slices,
+    cached_rows,
     pose_mirror_permutation,
 )
 
@@ -28,14 +31,13 @@ Anchor = Literal["points", "shoulders"]
 # over the 17 signers of the ISLR sample: 1.26; 0.51 in landscape web videos). Frames from other
 # cameras are stretched vertically until their face has these proportions.
 FACE_ASPECT = 1.26
-FEATURE_CHANNELS = 4  # x, y, dx, dy
 
 
 @keras.saving.register_keras_serializable(package="signbridge")
 class LandmarkPreprocessing(keras.layers.Layer):
     """Select, mirror, normalise and resample one raw landmark sequence.
 
-    1. keep pose upper body and both hands (x, y);
+    1. keep pose upper body, both hands and the chosen face `groups` (x, y; z with `depth`);
     2. undo the camera's aspect ratio (`correct_aspect`): stretch y until the face has the
        proportions it has in the competition data, so portrait phone clips, landscape webcams
        and landmark files from other tools look alike;
@@ -49,50 +51,59 @@ class LandmarkPreprocessing(keras.layers.Layer):
     """
 
     def __init__(self, max_frames: int = 32, anchor: Anchor = "points",
-                 correct_aspect: bool = False, **kwargs) -> None:
+                 correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
+                 depth: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_frames = max_frames
         self.anchor = anchor
         self.correct_aspect = correct_aspect
-        self._model_rows = tf.constant(model_rows(), tf.int32)
-        self._pose_mirror = tf.constant(pose_mirror_permutation(), tf.int32)
+        self.layout = FeatureLayout(tuple(groups), depth)
+        self._cached_rows = tf.constant(cached_rows(), tf.int32)
+        self._mirrors = {"pose": tf.constant(pose_mirror_permutation(), tf.int32)} | {
+            group: tf.constant(FACE_GROUP_MIRRORS[group], tf.int32)
+            for group in self.layout.groups}
 
     def call(self, frames: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """Raw frames `[n, 543, 3]` -> (features `[T, 65, 4]`, mask `[T]`)."""
-        return self.from_model_rows(tf.gather(tf.cast(frames, tf.float32), self._model_rows, axis=1))
+        """Raw frames `[n, 543, 3]` -> (features `[T, points, channels]`, mask `[T]`)."""
+        return self.from_cached_rows(
+            tf.gather(tf.cast(frames, tf.float32), self._cached_rows, axis=1))
 
-    def from_model_rows(self, points: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """The same, from the 65 rows the model reads (`[n, 65, 3]`, as cached in shards)."""
-        xy = tf.cast(points, tf.float32)[:, :, :2]
-        parts = model_part_slices()
+    def from_cached_rows(self, points: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """The same, from the rows kept in the shard cache (`[n, 148, 3]`)."""
+        coordinates = tf.cast(points, tf.float32)[:, :, :3 if self.layout.depth else 2]
+        cached = cached_part_slices()
         if self.correct_aspect:
-            xy = xy * tf.stack([1.0, self._aspect_correction(xy[:, parts["pose"]])])
-        pose, left, right = (xy[:, parts[p]] for p in ("pose", "left_hand", "right_hand"))
+            xy = coordinates[:, cached["pose"], :2]
+            stretch = [1.0, self._aspect_correction(xy)] + [1.0] * self.layout.depth
+            coordinates = coordinates * tf.stack(stretch)
+        parts = {part: coordinates[:, cached[part]] for part in self.layout.parts}
 
-        left_seen = self._frames_with(left)
-        right_seen = self._frames_with(right)
+        left_seen = self._frames_with(parts["left_hand"])
+        right_seen = self._frames_with(parts["right_hand"])
         mirror = tf.reduce_sum(tf.cast(left_seen, tf.int32)) > tf.reduce_sum(
             tf.cast(right_seen, tf.int32)
         )
-        flip_x = tf.constant([-1.0, 1.0]), tf.constant([1.0, 0.0])
-        mirrored_pose = tf.gather(pose, self._pose_mirror, axis=1) * flip_x[0] + flip_x[1]
-        pose = tf.where(mirror, mirrored_pose, pose)
-        left, right = (
-            tf.where(mirror, right * flip_x[0] + flip_x[1], left),
-            tf.where(mirror, left * flip_x[0] + flip_x[1], right),
-        )
-        points = tf.concat([pose, left, right], axis=1)  # [n, 65, 2]
+        # Mirroring flips x (x -> 1 - x), swaps the hands and swaps each point with its mirror
+        # image within the pose and the face groups.
+        scale = tf.constant([-1.0, 1.0, 1.0][:coordinates.shape[-1]])
+        offset = tf.constant([1.0, 0.0, 0.0][:coordinates.shape[-1]])
+        mirrored = {part: tf.gather(values, self._mirrors[part], axis=1)
+                    if part in self._mirrors else values for part, values in parts.items()}
+        mirrored["left_hand"], mirrored["right_hand"] = parts["right_hand"], parts["left_hand"]
+        points = tf.concat([tf.where(mirror, mirrored[part] * scale + offset, parts[part])
+                            for part in self.layout.parts], axis=1)  # [n, points, 2 or 3]
 
         with_hands = tf.logical_or(left_seen, right_seen)
         keep = tf.logical_or(with_hands, tf.logical_not(tf.reduce_any(with_hands)))
         points = tf.boolean_mask(points, keep)
 
-        points = self._normalise(points, pose_points=tf.shape(pose)[1])
+        points = self._normalise(points, pose_points=self.layout.parts["pose"])
         points, mask = self._resample(points)
         motion = tf.concat([points[1:] - points[:-1], tf.zeros_like(points[:1])], axis=0)
         motion *= tf.concat([mask[1:], tf.zeros_like(mask[:1])], axis=0)[:, None, None]
         features = tf.concat([points, motion], axis=-1)
-        features = tf.ensure_shape(features, [self.max_frames, MODEL_POINTS, FEATURE_CHANNELS])
+        features = tf.ensure_shape(features,
+                                   [self.max_frames, self.layout.points, self.layout.channels])
         return features, mask
 
     @staticmethod
@@ -112,28 +123,34 @@ class LandmarkPreprocessing(keras.layers.Layer):
         ratio = width_sum / tf.maximum(height_sum, 1e-6)
         return tf.where(height_sum > 1e-6, tf.clip_by_value(ratio / FACE_ASPECT, 0.25, 4.0), 1.0)
 
-    def _normalise(self, points: tf.Tensor, pose_points: tf.Tensor) -> tf.Tensor:
+    def _normalise(self, points: tf.Tensor, pose_points: int) -> tf.Tensor:
+        """x and y centred and scaled; z (MediaPipe's depth is relative to each part already)
+        scaled alike but not centred; NaN becomes 0."""
+        xy, z = points[..., :2], points[..., 2:]
         if self.anchor == "shoulders":
-            shoulders = tf.gather(points[:, :pose_points], list(POSE_SHOULDERS), axis=1)
+            shoulders = tf.gather(xy[:, :pose_points], list(POSE_SHOULDERS), axis=1)
             seen = tf.reduce_all(tf.math.is_finite(shoulders), axis=[1, 2])
             visible = tf.boolean_mask(shoulders, seen)  # [m, 2, 2]
-            centre = tf.reduce_mean(tf.reduce_mean(visible, axis=1), axis=0)
             width = tf.reduce_mean(tf.norm(visible[:, 0] - visible[:, 1], axis=-1))
             usable = tf.logical_and(tf.reduce_any(seen), width > 1e-4)
-            anchored = tf.where(tf.math.is_finite(points), (points - centre) / width, 0.0)
-            return tf.cond(usable, lambda: anchored, lambda: self._spread_normalise(points))
-        return self._spread_normalise(points)
+            centre, scale = tf.cond(
+                usable,
+                lambda: (tf.reduce_mean(tf.reduce_mean(visible, axis=1), axis=0), width),
+                lambda: self._spread(xy))
+        else:
+            centre, scale = self._spread(xy)
+        normalised = tf.concat([xy - centre, z], axis=-1) / scale
+        return tf.where(tf.math.is_finite(normalised), normalised, 0.0)
 
     @staticmethod
-    def _spread_normalise(points: tf.Tensor) -> tf.Tensor:
-        finite = tf.math.is_finite(points)
+    def _spread(xy: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Mean and spread (root mean square distance from the mean) of the detected points."""
+        finite = tf.math.is_finite(xy)
         count = tf.maximum(tf.reduce_sum(tf.cast(finite, tf.float32), axis=[0, 1]), 1.0)
-        values = tf.where(finite, points, 0.0)
-        mean = tf.reduce_sum(values, axis=[0, 1]) / count
-        centred = tf.where(finite, points - mean, 0.0)
+        mean = tf.reduce_sum(tf.where(finite, xy, 0.0), axis=[0, 1]) / count
+        centred = tf.where(finite, xy - mean, 0.0)
         spread = tf.sqrt(tf.reduce_sum(tf.square(centred)) / tf.reduce_sum(count))
-        spread = tf.where(spread > 1e-6, spread, 1.0)
-        return centred / spread
+        return mean, tf.where(spread > 1e-6, spread, 1.0)
 
     def _resample(self, points: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         n_frames = tf.shape(points)[0]
@@ -150,7 +167,8 @@ class LandmarkPreprocessing(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "max_frames": self.max_frames, "anchor": self.anchor,
-                "correct_aspect": self.correct_aspect}
+                "correct_aspect": self.correct_aspect, "groups": list(self.layout.groups),
+                "depth": self.layout.depth}
 
 
 def preprocessing_layer(config: PreprocessConfig) -> LandmarkPreprocessing:
@@ -160,15 +178,16 @@ def preprocessing_layer(config: PreprocessConfig) -> LandmarkPreprocessing:
 def preprocess_sequences(
     sequences: list[np.ndarray] | object, config: PreprocessConfig
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run LandmarkPreprocessing over many sequences: features `[N, T, 65, 4]`, masks `[N, T]`.
+    """Run LandmarkPreprocessing over many sequences: features `[N, T, points, channels]`,
+    masks `[N, T]`.
 
-    Sequences may be raw `[n, 543, 3]` frames or the 65 model rows `[n, 65, 3]`.
+    Sequences may be raw `[n, 543, 3]` frames or the cached rows `[n, 148, 3]`.
     """
-    max_frames = config.max_frames
+    max_frames, layout = config.max_frames, config.layout()
     layer = preprocessing_layer(config)
     runners = {
         rows: tf.function(call, input_signature=[tf.TensorSpec([None, rows, 3], tf.float32)])
-        for rows, call in ((ROWS_PER_FRAME, layer.call), (MODEL_POINTS, layer.from_model_rows))
+        for rows, call in ((ROWS_PER_FRAME, layer.call), (CACHED_POINTS, layer.from_cached_rows))
     }
     features, masks = [], []
     for sequence in sequences:
@@ -177,7 +196,7 @@ def preprocess_sequences(
         masks.append(mask.numpy())
     if not features:
         return (
-            np.zeros((0, max_frames, MODEL_POINTS, FEATURE_CHANNELS), np.float32),
+            np.zeros((0, max_frames, layout.points, layout.channels), np.float32),
             np.zeros((0, max_frames), np.float32),
         )
     return np.stack(features), np.stack(masks)

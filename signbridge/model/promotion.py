@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signbridge.data.landmarks import expand_model_rows
+from signbridge.data.landmarks import expand_cached_rows
 from signbridge.data.shards import ShardSet, shard_fingerprint
 from signbridge.serving.classifier import SignClassifier
 
@@ -33,7 +33,7 @@ class PromotionDecision:
 def top1_accuracy(classifier: SignClassifier, evaluation: ShardSet) -> float:
     """Top-1 accuracy of an exported model on held-out sequences (the same path as serving)."""
     hits = [
-        int(np.argmax(classifier.probabilities(expand_model_rows(frames))) == label)
+        int(np.argmax(classifier.probabilities(expand_cached_rows(frames))) == label)
         for shard in evaluation.iter_shards()
         for frames, label in zip(shard.sequences(), shard.labels, strict=True)
     ]

@@ -117,7 +117,8 @@ def train_classifier(
     identity), training goes on after its last epoch instead of starting from scratch.
     """
     keras.utils.set_random_seed(train_config.seed)
-    model = build_classifier(model_config, preprocess.max_frames, train_config.precision)
+    model = build_classifier(model_config, preprocess.max_frames, train_config.precision,
+                             preprocess.layout())
     steps_per_epoch = max(1, math.ceil(train.sequences / train_config.batch_size))
     model.compile(
         optimizer=_optimizer(train_config, steps_per_epoch),
@@ -165,5 +166,5 @@ def train_classifier(
             checkpoints.finish(saver.state)
     # The epoch whose weights the stopper restored (the last one if it never watched).
     restored = stopper.best_epoch if stopper.best_weights is not None else len(history["loss"]) - 1
-    model = as_float32(model, model_config, preprocess.max_frames)
+    model = as_float32(model, model_config, preprocess.max_frames, preprocess.layout())
     return TrainingResult(model, history, int(restored) + 1)

@@ -16,7 +16,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from signbridge.data.landmarks import PART_SIZES, PART_START, POSE_MIRROR_PAIRS
+from signbridge.data.landmarks import (
+    FACE_OVAL,
+    LEFT_BROW,
+    LEFT_EYE,
+    LIPS_INNER,
+    LIPS_OUTER,
+    NOSE_RIDGE,
+    NOSTRILS,
+    PART_SIZES,
+    PART_START,
+    POSE_MIRROR_PAIRS,
+    RIGHT_BROW,
+    RIGHT_EYE,
+)
 
 SOURCE_FPS = 30.0  # the competition recordings are ~30 fps
 MAX_GAP = 5  # frames of a missing part bridged by interpolation (~0.17 s at 30 fps)
@@ -42,26 +55,7 @@ ARMS: tuple[tuple[int, int, int, tuple[int, int, int], str], ...] = (
     (12, 14, 16, (18, 20, 22), "right_hand"),
 )
 
-# Face-mesh contours as point chains, each drawn as one polyline. "left"/"right" are the signer's.
-FACE_OVAL: tuple[int, ...] = (
-    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-    152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
-)
-LIPS_OUTER: tuple[int, ...] = (
-    61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185,
-)
-LIPS_INNER: tuple[int, ...] = (
-    78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191,
-)
-RIGHT_EYE: tuple[int, ...] = (
-    33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246,
-)
-LEFT_EYE: tuple[int, ...] = (
-    263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466,
-)
-RIGHT_BROW: tuple[int, ...] = (46, 53, 52, 65, 55, 107, 66, 105, 63, 70)  # lower edge, upper edge
-LEFT_BROW: tuple[int, ...] = (276, 283, 282, 295, 285, 336, 296, 334, 293, 300)
-NOSE: tuple[tuple[int, ...], ...] = ((168, 6, 197, 195, 5, 4), (98, 97, 2, 326, 327))
+NOSE: tuple[tuple[int, ...], ...] = (NOSE_RIDGE, NOSTRILS)
 # The closed chains, by name (tests compare them with MediaPipe's own edge sets).
 FACE_CONTOURS: dict[str, tuple[int, ...]] = {
     "face_oval": FACE_OVAL, "lips_outer": LIPS_OUTER, "lips_inner": LIPS_INNER,

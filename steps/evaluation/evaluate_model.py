@@ -10,7 +10,7 @@ from zenml import step
 from zenml.logger import get_logger
 
 from signbridge.config import EvaluationConfig, PreprocessConfig
-from signbridge.data.landmarks import expand_model_rows
+from signbridge.data.landmarks import expand_cached_rows
 from signbridge.data.shards import ShardSet
 from signbridge.model.evaluation import assess
 from signbridge.model.features import FeatureShards
@@ -39,7 +39,7 @@ def evaluate_model(
     others = other_sources(evaluation)
     held_out = evaluation_set.load()
     result = assess(sign_classifier, preprocess, evaluation, known, validation_features.load(),
-                    evaluation_features.load(), [expand_model_rows(s) for s in held_out.sequences()],
+                    evaluation_features.load(), [expand_cached_rows(s) for s in held_out.sequences()],
                     others)
     confusion, coverage = report(result, others)
     return result.metrics, result.rule.to_dict(), result.scores.per_sign, confusion, coverage

@@ -16,7 +16,7 @@ from zenml.logger import get_logger
 from materializers import ModelPackageMaterializer
 from mlops import registry
 from signbridge.config import ExportConfig, ModelConfig, PreprocessConfig, TrainConfig
-from signbridge.data.landmarks import ROWS_PER_FRAME, expand_model_rows, index_to_sign
+from signbridge.data.landmarks import ROWS_PER_FRAME, expand_cached_rows, index_to_sign
 from signbridge.data.shards import ShardSet
 from signbridge.model.card import render_model_card
 from signbridge.model.export import check_parity, convert_to_tflite
@@ -80,7 +80,7 @@ def export_tflite(
     model_name = get_step_context().model.name
     with tempfile.TemporaryDirectory() as workdir:
         tflite_path = convert_to_tflite(sign_classifier, preprocess, Path(workdir) / "model.tflite")
-        held_out = [expand_model_rows(frames) for frames in itertools.islice(
+        held_out = [expand_cached_rows(frames) for frames in itertools.islice(
             (s for shard in evaluation_set.iter_shards() for s in shard.sequences()),
             export.parity_sequences)]
         parity = check_parity(sign_classifier, preprocess, tflite_path,

@@ -39,7 +39,7 @@ def evaluate_imported_model(
     result = assess_exported(classifier, full_sequences(validation_set, root),
                              full_sequences(evaluation_set, root), evaluation,
                              imported_model.labels, others)
-    # What the deployment gate will compare: TFLite on the cached held-out shards (65 rows).
+    # What the deployment gate will compare: TFLite on the cached held-out shards (148 rows).
     result.metrics["tflite/eval_top1"] = top1_accuracy(classifier, evaluation_set)
     logger.info("On the gate's cached held-out shards: top-1 %.3f",
                 result.metrics["tflite/eval_top1"])

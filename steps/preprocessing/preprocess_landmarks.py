@@ -32,6 +32,7 @@ def preprocess_landmarks(
     cache = workspace.cache_dir() / "features"
     validation = build_feature_shards(validation_set, preprocess, cache)
     evaluation = build_feature_shards(evaluation_set, preprocess, cache)
-    logger.info("Features [%d frames, 65 points, 4]: %d validation, %d evaluation sequences",
-                preprocess.max_frames, validation.sequences, evaluation.sequences)
+    logger.info("Features [%d frames, %d points, %d]: %d validation, %d evaluation sequences",
+                preprocess.max_frames, validation.points, validation.channels,
+                validation.sequences, evaluation.sequences)
     return validation, evaluation

@@ -8,7 +8,7 @@ import pytest
 
 from signbridge.config import PreprocessConfig
 from signbridge.data.files import read_index
-from signbridge.data.landmarks import model_rows
+from signbridge.data.landmarks import cached_rows
 from signbridge.data.shards import build_shard_cache, sequence_table, shard_fingerprint
 from signbridge.model.features import build_feature_shards, training_dataset
 from tests.conftest import SAMPLE_ROOT
@@ -18,7 +18,7 @@ def test_cache_holds_the_model_rows_of_every_sequence(tmp_path, sample_dataset):
     shards, rejected = build_shard_cache(read_index(SAMPLE_ROOT), tmp_path, shard_size=40)
     assert rejected == [] and shards.sequences == 269 and len(shards.shards) == 7
     cached = shards.load()
-    expected = sample_dataset.frames[:, model_rows()].astype(np.float16).astype(np.float32)
+    expected = sample_dataset.frames[:, cached_rows()].astype(np.float16).astype(np.float32)
     np.testing.assert_array_equal(cached.frames, expected)
     np.testing.assert_array_equal(cached.labels, sample_dataset.labels)
 

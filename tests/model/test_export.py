@@ -81,3 +81,16 @@ def test_video_is_sampled_to_the_frame_count_the_package_was_trained_with(export
     result = recogniser.video(clip)
     assert recogniser.limits.max_frames == MAX_FRAMES and len(result.landmarks) == MAX_FRAMES
     assert {sign for sign, _ in result.answer.top} <= {"hello", "thankyou"}
+
+
+def test_face_groups_and_depth_export_with_parity(tmp_path, sample_dataset):
+    """The optional landmark groups live inside the exported model too, under the same contract."""
+    preprocess = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True,
+                                  groups=["lips", "eyes", "nose"], depth=True)
+    classifier = build_classifier(ModelConfig(width=16, num_blocks=1, num_heads=2), MAX_FRAMES,
+                                  layout=preprocess.layout())
+    assert classifier.inputs[0].shape[2:] == (148, 6)
+    path = convert_to_tflite(classifier, preprocess, tmp_path / "model.tflite")
+    sequences = [sample_dataset.sequence(i) for i in range(0, 125, 25)]
+    report = check_parity(classifier, preprocess, path, sequences, tolerance=1e-4)
+    assert report.max_abs_difference <= 1e-4

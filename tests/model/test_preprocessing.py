@@ -2,12 +2,16 @@
 
 import numpy as np
 import pytest
+from scipy.optimize import linear_sum_assignment
 
 from signbridge.config import PreprocessConfig
 from signbridge.data.landmarks import (
+    FACE_GROUP_MIRRORS,
+    FACE_GROUPS,
     PART_START,
     POSE_UPPER_BODY,
-    model_part_slices,
+    FeatureLayout,
+    cached_part_slices,
     part_rows,
     pose_mirror_permutation,
 )
@@ -15,6 +19,8 @@ from signbridge.model.preprocessing import preprocess_sequences
 
 MAX_FRAMES = 32
 CONFIG = PreprocessConfig(max_frames=MAX_FRAMES)
+WITH_FACE = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True,
+                             groups=["lips", "eyes", "nose"], depth=True)
 
 
 def mirror(frames: np.ndarray) -> np.ndarray:
@@ -25,22 +31,57 @@ def mirror(frames: np.ndarray) -> np.ndarray:
     mirrored[:, left], mirrored[:, right] = mirrored[:, right].copy(), mirrored[:, left].copy()
     pose = PART_START["pose"] + POSE_UPPER_BODY
     mirrored[:, pose] = mirrored[:, pose[pose_mirror_permutation()]]
+    for group, points in FACE_GROUPS.items():
+        rows = PART_START["face"] + np.array(points)
+        mirrored[:, rows] = mirrored[:, rows[list(FACE_GROUP_MIRRORS[group])]]
     return mirrored
 
 
-def test_mirrored_signing_gives_the_same_features(sample_dataset):
+@pytest.mark.parametrize("config", [CONFIG, WITH_FACE], ids=["core", "face-groups-depth"])
+def test_mirrored_signing_gives_the_same_features(sample_dataset, config):
     for i in range(0, len(sample_dataset), 25):
         frames = sample_dataset.sequence(i)
         (original, mask), (flipped, flipped_mask) = (
-            preprocess_sequences([frames], CONFIG),
-            preprocess_sequences([mirror(frames)], CONFIG),
+            preprocess_sequences([frames], config),
+            preprocess_sequences([mirror(frames)], config),
         )
         np.testing.assert_allclose(original, flipped, atol=1e-5)
         np.testing.assert_array_equal(mask, flipped_mask)
 
 
+def test_face_group_mirrors_pair_each_point_with_its_mirror_image(sample_dataset):
+    """On the real faces of the sample, a group's points flipped left to right land on their
+    partners: the mirror tables are right, not merely a permutation."""
+    faces = sample_dataset.frames[:, PART_START["face"]:PART_START["face"] + 468, :2]
+    faces = faces[np.isfinite(faces).all(axis=(1, 2))][::5].astype(np.float64)
+    faces = faces - faces.mean(axis=1, keepdims=True)
+    faces /= np.linalg.norm(faces, axis=(1, 2), keepdims=True)
+    for group, points in FACE_GROUPS.items():
+        order = list(FACE_GROUP_MIRRORS[group])
+        assert [order[k] for k in order] == list(range(len(points)))  # each pair swaps back
+        shape = faces[:, list(points)].mean(axis=0)  # the group's average shape
+        flipped = shape * np.array([-1.0, 1.0])
+        flipped += shape.mean(axis=0) - flipped.mean(axis=0)
+        # The one-to-one pairing that puts flipped points closest to the original ones.
+        distances = np.linalg.norm(flipped[:, None] - shape[None], axis=-1)
+        _, best = linear_sum_assignment(distances)
+        assert best.tolist() == order, group
+
+
+def test_face_groups_and_depth_add_points_and_channels():
+    assert FeatureLayout().points == 65 and FeatureLayout().channels == 4
+    layout = WITH_FACE.layout()
+    assert (layout.points, layout.channels) == (65 + 40 + 32 + 11, 6)
+    assert FeatureLayout(("nose", "lips")).groups == ("lips", "nose")  # canonical order
+    features, _ = preprocess_sequences(
+        [np.random.default_rng(0).random((20, 543, 3), dtype=np.float32)], WITH_FACE)
+    assert features.shape == (1, MAX_FRAMES, layout.points, 6)
+    with pytest.raises(ValueError, match="unknown landmark group"):
+        FeatureLayout(("ears",))
+
+
 def test_dominant_hand_always_lands_in_the_right_hand_slot(sample_dataset):
-    hands = model_part_slices()
+    hands = cached_part_slices()
     features, _ = preprocess_sequences(
         [sample_dataset.sequence(i) for i in range(20)], CONFIG
     )
@@ -69,7 +110,7 @@ def test_nan_only_parts_become_zero_not_nan(sample_dataset):
     sequence[:, part_rows("left_hand")] = np.nan
     sequence[:, part_rows("right_hand")] = np.nan
     features, masks = preprocess_sequences([sequence], CONFIG)
-    hands = model_part_slices()
+    hands = cached_part_slices()
     assert np.isfinite(features).all()
     assert masks[0].sum() == min(len(sequence), MAX_FRAMES)  # no hands anywhere: keep every frame
     assert not features[0][:, hands["left_hand"]].any()

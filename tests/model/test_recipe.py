@@ -4,7 +4,7 @@ import numpy as np
 import yaml
 
 from signbridge.config import AugmentConfig, ModelConfig, PreprocessConfig, TrainConfig
-from signbridge.data.landmarks import model_part_slices, model_rows
+from signbridge.data.landmarks import cached_part_slices, cached_rows
 from signbridge.model.augment import augment_points
 from signbridge.model.network import build_classifier
 from signbridge.model.training import learning_rate
@@ -32,20 +32,20 @@ def test_warmup_then_cosine_schedule():
 
 
 def test_part_dropout_hides_whole_hands(sample_dataset):
-    points = sample_dataset.sequence(0)[:, model_rows()]
+    points = sample_dataset.sequence(0)[:, cached_rows()]
     config = AugmentConfig(part_dropout=1.0, frame_dropout=0.0)
     augmented = augment_points(points, config).numpy()
     for hand in ("left_hand", "right_hand"):
-        assert np.isnan(augmented[:, model_part_slices()[hand]]).all()
-    assert np.isfinite(augmented[:, model_part_slices()["pose"]]).any()  # the pose is still there
+        assert np.isnan(augmented[:, cached_part_slices()[hand]]).all()
+    assert np.isfinite(augmented[:, cached_part_slices()["pose"]]).any()  # the pose is still there
 
 
 def test_augmentation_varies_geometry_and_speed_but_keeps_the_contract(sample_dataset):
-    points = sample_dataset.sequence(3)[:, model_rows()]
+    points = sample_dataset.sequence(3)[:, cached_rows()]
     config = AugmentConfig(min_speed=0.5, max_speed=0.5, frame_dropout=0.0)
     slowed = augment_points(points, config).numpy()
     assert len(slowed) == 2 * len(points) and slowed.shape[1:] == points.shape[1:]
     moved = augment_points(points, AugmentConfig(min_speed=1.0, max_speed=1.0, frame_dropout=0.0))
-    pose = model_part_slices()["pose"]
+    pose = cached_part_slices()["pose"]
     assert not np.allclose(moved.numpy()[:, pose], points[:, pose], equal_nan=True)
     assert np.array_equal(np.isnan(moved.numpy()), np.isnan(points))  # NaN stays NaN

@@ -1,6 +1,6 @@
 """The ZenML dashboard, offline on 127.0.0.1, without touching the project's store.
 
-    python -m mlops.dashboard start | stop
+    python -m mlops.dashboard start [PORT] | stop
 
 `zenml login --local` would rewrite the project's ZenML config to go through a background
 server, and every command fails after ~30 s once that server dies. Here the server runs in its
@@ -121,12 +121,12 @@ def check_store() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     workspace.configure_environment()
-    command = (argv or sys.argv[1:] or ["start"])[0]
+    command, *rest = argv or sys.argv[1:] or ["start"]
     if command == "stop":
         print("dashboard stopped" if stop() else "dashboard was not running")
         return 0
     try:
-        url = start()
+        url = start(int(rest[0]) if rest else PORT)
     except SignbridgeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ from signbridge.config import load_training_config
 from signbridge.errors import SignbridgeError
 
 SUMMARY = ("top1_accuracy", "accepted_right", "not_sure")
+LOWER_IS_BETTER = ("not_sure",)  # on known signs: its worst fold is the highest
 
 
 def run_cross_validation(config_path: Path, data: str | None, folds: int,
@@ -72,7 +73,8 @@ def summarise(table: pd.DataFrame) -> dict[str, float]:
     for column in columns:
         weights = table["sequences"] if "/" not in column else None
         summary[f"{column}_mean"] = float(table[column].mean())
-        summary[f"{column}_worst"] = float(table[column].min())
+        worst = table[column].max() if column in LOWER_IS_BETTER else table[column].min()
+        summary[f"{column}_worst"] = float(worst)
         if weights is not None:
             summary[f"{column}_pooled"] = float((table[column] * weights).sum() / weights.sum())
     return summary

@@ -1,7 +1,7 @@
 """A compact, resumable cache of a competition folder: each sequence read once, kept as shards.
 
 Only the 148 landmark rows a model may read are kept (pose upper body, hands, and the lips, eyes
-and nose of the face mesh), as float16 (~35 KB per sequence instead of ~400 KB of parquet), in
+and nose of the face mesh), as float16 (~37 KB per sequence instead of ~400 KB of parquet), in
 `.npz` shards of a few hundred sequences. Shards are written by parallel worker processes, each
 atomically, so a killed run restarts where it stopped; a shard's name
 hashes the rows it holds, so editing `train.csv` rebuilds only what changed. Memory stays flat:

@@ -56,13 +56,68 @@ def run_cross_validation(config_path: Path, data: str | None, folds: int,
             mlflow.log_metrics({f"fold/{name}": value for name, value in row.items()
                                 if isinstance(value, float)}, step=row["fold"])
 
-        table = cross_validate(everything, config, folds, others, on_fold=report)
+        result = cross_validate(everything, config, folds, others, on_fold=report)
+        table = result.folds
         summary = summarise(table)
+        tradeoff = summarise_tradeoff(result.tradeoff)
         mlflow.log_metrics({f"crossval/{name}": value for name, value in summary.items()})
         mlflow.log_table(table, "crossval/folds.json")
         mlflow.log_text(table.to_csv(index=False), "crossval/folds.csv")
+        mlflow.log_text(result.tradeoff.to_csv(index=False), "crossval/thresholds_per_fold.csv")
+        mlflow.log_table(tradeoff, "crossval/thresholds.json")
+        mlflow.log_image(tradeoff_plot(tradeoff, config.evaluation.min_confidence),
+                         "crossval/thresholds.png")
     print(table_markdown(table, summary))
+    print("\nFixed acceptance thresholds (mean / worst fold; `evaluation.min_confidence`):")
+    print(tradeoff_markdown(tradeoff))
     return table
+
+
+def summarise_tradeoff(per_fold: pd.DataFrame) -> pd.DataFrame:
+    """Mean and worst fold of each acceptance figure, per fixed threshold."""
+    figures = [c for c in per_fold.columns if c not in ("fold", "threshold")]
+    grouped = per_fold.groupby("threshold")
+    worst = grouped[figures].min()
+    for column in figures:
+        if column.endswith("accepted_wrong"):  # the worst fold gave the most wrong answers
+            worst[column] = grouped[column].max()
+    return (grouped[figures].mean().add_suffix("_mean").join(worst.add_suffix("_worst"))
+            .reset_index())
+
+
+def tradeoff_markdown(tradeoff: pd.DataFrame) -> str:
+    figures = [c.removesuffix("_mean") for c in tradeoff.columns if c.endswith("_mean")]
+    lines = ["| threshold | " + " | ".join(figures) + " |", "|" + "---|" * (len(figures) + 1)]
+    for _, row in tradeoff.iterrows():
+        lines.append(f"| {row['threshold']:.2f} | " + " | ".join(
+            f"{row[f'{c}_mean']:.3f} / {row[f'{c}_worst']:.3f}" for c in figures) + " |")
+    return "\n".join(lines)
+
+
+def tradeoff_plot(tradeoff: pd.DataFrame, chosen: float | None):
+    """Accepted-and-right on held-out signers and "not sure" on other sources' unknown signs,
+    against the threshold: mean (line) and worst fold (dashed)."""
+    import matplotlib.pyplot as plt
+
+    from signbridge.model.plots import to_image
+
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for figure_name, label in (("accepted_right", "held-out signers: accepted and right"),
+                               *[(c.removesuffix("_mean"), f"{c.split('/')[0]}: other signs "
+                                  "\"not sure\"") for c in tradeoff.columns
+                                 if c.endswith("unknown_not_sure_mean")]):
+        line, = axis.plot(tradeoff["threshold"], tradeoff[f"{figure_name}_mean"], label=label)
+        axis.plot(tradeoff["threshold"], tradeoff[f"{figure_name}_worst"], linestyle="--",
+                  color=line.get_color(), alpha=0.7)
+    if chosen is not None:
+        axis.axvline(chosen, color="grey", linestyle=":", label=f"configured: {chosen:.0%}")
+    axis.set_xlabel("fixed confidence threshold")
+    axis.set_ylabel("share (line: mean, dashed: worst fold)")
+    axis.set_ylim(0, 1.02)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8, loc="lower left")
+    axis.set_title("Leave-signers-out: what each acceptance threshold does")
+    return to_image(figure)
 
 
 def summarise(table: pd.DataFrame) -> dict[str, float]:

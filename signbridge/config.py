@@ -1,7 +1,7 @@
 """Typed settings for data, split, preprocessing, model, training and export (from YAML)."""
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -82,6 +82,10 @@ class ModelConfig(Settings):
     dropout: float = 0.2
 
 
+CounterexampleChange = Literal["location", "curl", "claw", "spread", "palm", "reverse", "twice",
+                               "still", "second_hand"]
+
+
 class TrainConfig(Settings):
     epochs: int = Field(60, ge=1)
     batch_size: int = Field(32, ge=1)
@@ -98,6 +102,11 @@ class TrainConfig(Settings):
         0.0, description="Loss weight of the counterexample paired with every training sequence "
         "(the sign with its location, handshape, movement or hands changed, taught as 'not "
         "sure'); 0 turns them off.")
+    counterexamples: list[CounterexampleChange] = Field(
+        default_factory=lambda: list(get_args(CounterexampleChange)),
+        description="What a counterexample may change (one, drawn evenly, per copy): where the "
+        "hands are, the handshape (curl, claw, spread), the palm, the movement (reverse, twice, "
+        "still) or the use of a second hand.")
     seed: int = 0
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = Field(
         "float32", description="Keras dtype policy while training. The mixed ones compute in 16 "
@@ -127,6 +136,12 @@ class EvaluationConfig(Settings):
     keep: float = Field(
         0.98, description="Share of held-out sequences recognised right that the fitted "
         "acceptance rule keeps; the rest of the model's answers below it become 'not sure'.")
+    min_confidence: float | None = Field(
+        None, gt=0, lt=1, description="A fixed confidence threshold (the model's share among "
+        "the signs it knows, not rescaled), chosen by leave-signers-out cross-validation "
+        "(`run_pipeline.py crossval` prints the trade-off). Unset, the threshold is fitted on "
+        "the validation signers to keep `keep` of their right answers: the better choice when "
+        "they hold thousands of sequences, a noisy one when they hold a few dozen.")
     min_frames: int = Field(2, description="Fewer frames than this are 'not sure'.")
     min_hand_frames: int = Field(1, description="Fewer frames with a hand are 'not sure'.")
     other_sources: list[EvaluationSource] = Field(

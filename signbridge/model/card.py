@@ -77,14 +77,22 @@ allowed), output `outputs` float32 `[250]`; preprocessing is inside the model.
 def _acceptance(rule: dict[str, object] | None) -> str:
     if not rule:
         return "No acceptance rule: every answer is given as is."
+    fitted_on = rule.get("fitted_on", {})
+    kept = f"{fitted_on.get('keep', 0):.0%} of the validation signers' correctly recognised sequences"
+    if fitted_on.get("fixed"):
+        confidence = "confidence among the trained signs"
+        threshold = (f"The threshold was chosen by leave-signers-out cross-validation; on this "
+                     f"run's validation signers it keeps {kept}.")
+    else:
+        confidence = (f"calibrated confidence (temperature {rule['temperature']}) among the "
+                      "trained signs")
+        threshold = f"The threshold keeps {kept}."
     return (
         f"Answers rank only the {len(rule['known_signs'])} trained sign(s). An answer is given "
         f"only when the clip has at least {rule['min_frames']} frames, a hand in at least "
-        f"{rule['min_hand_frames']}, and the calibrated confidence (temperature "
-        f"{rule['temperature']}) among the trained signs is at least {rule['min_confidence']:.0%}; "
-        "otherwise the answer is \"not sure\" with the reason. The threshold keeps "
-        f"{rule.get('fitted_on', {}).get('keep', 0):.0%} of the validation signers' correctly "
-        "recognised sequences.")
+        f"{rule['min_hand_frames']}, and the {confidence} is at least "
+        f"{rule['min_confidence']:.0%}; otherwise the answer is \"not sure\" with the reason. "
+        f"{threshold}")
 
 
 def render_imported_card(

@@ -7,7 +7,9 @@ the signs it knows ("outlier exposure"). Its confidence then drops on signing it
 on, and the acceptance rule can say "not sure". Works on the model rows `[n, points, 3]` inside tf.data.
 """
 
+import functools
 import math
+from collections.abc import Sequence
 
 import tensorflow as tf
 
@@ -17,21 +19,15 @@ from signbridge.data.landmarks import POSE_SHOULDERS, cached_part_slices
 FINGER_JOINTS = ((6, 7, 8), (10, 11, 12), (14, 15, 16), (18, 19, 20))  # index .. pinky
 KNUCKLES = (5, 9, 13, 17)
 FINGER_BASES = (5, 9, 13, 17)  # the knuckles the fingers turn about when spread
-CHANGES = ("location", "handshape", "orientation", "movement", "hands")
 
 
-def counterexample(points: tf.Tensor) -> tf.Tensor:
-    """A copy of `[n, points, 3]` with one of its location, handshape, palm orientation,
-    movement or use of the hands changed."""
+def counterexample(points: tf.Tensor, changes: Sequence[str] | None = None) -> tf.Tensor:
+    """A copy of `[n, points, 3]` with one of the named `changes` (keys of `CHANGES`; all of
+    them by default), drawn evenly, made to it."""
     points = tf.cast(points, tf.float32)
-    change = tf.random.uniform([], 0, len(CHANGES), tf.int32)
-    return tf.switch_case(change, [
-        lambda: _move_elsewhere(points),
-        lambda: _change_handshape(points),
-        lambda: _for_dominant(points, _turn_palm),
-        lambda: _change_movement(points),
-        lambda: _add_second_hand(points),
-    ])
+    chosen = [CHANGES[name] for name in (changes or CHANGES)]
+    change = tf.random.uniform([], 0, len(chosen), tf.int32)
+    return tf.switch_case(change, [functools.partial(made, points) for made in chosen])
 
 
 def _hands(points: tf.Tensor) -> tuple[slice, slice, tf.Tensor]:
@@ -71,15 +67,6 @@ def _move_elsewhere(points: tf.Tensor) -> tf.Tensor:
     for hand in ("left_hand", "right_hand"):
         points = _replace_rows(points, parts[hand], points[:, parts[hand]] + offset)
     return points
-
-
-def _change_handshape(points: tf.Tensor) -> tf.Tensor:
-    """The signing hand with fingers bent (a fist, a point, a V), clawed or spread."""
-    return tf.switch_case(tf.random.uniform([], 0, 3, tf.int32), [
-        lambda: _for_dominant(points, _curl),
-        lambda: _for_dominant(points, _claw),
-        lambda: _for_dominant(points, _spread),
-    ])
 
 
 def _curl(hand: tf.Tensor) -> tf.Tensor:
@@ -128,24 +115,19 @@ def _turn_palm(hand: tf.Tensor) -> tf.Tensor:
     return tf.concat([2 * wrist[..., :1] - hand[..., :1], hand[..., 1:2], -hand[..., 2:]], -1)
 
 
-def _change_movement(points: tf.Tensor) -> tf.Tensor:
-    """The movement played backwards, done twice, or the hands held still."""
-    def frozen() -> tf.Tensor:
-        parts = cached_part_slices()
-        hands = tf.concat([points[:, parts["left_hand"]], points[:, parts["right_hand"]]], 1)
-        seen = tf.reduce_any(tf.math.is_finite(hands[..., 0]), axis=1)
-        frames = tf.cast(tf.where(seen)[:, 0], tf.int32)
-        frames = tf.cond(tf.size(frames) > 0, lambda: frames, lambda: tf.constant([0]))
-        still = tf.gather(frames, tf.random.uniform([], 0, tf.size(frames), tf.int32))
-        held = tf.repeat(points[still:still + 1], tf.shape(points)[0], axis=0)
-        return tf.concat([points[:, :parts["left_hand"].start], held[:, parts["left_hand"].start:]],
-                         axis=1)
-
-    return tf.switch_case(tf.random.uniform([], 0, 3, tf.int32), [
-        lambda: tf.reverse(points, [0]),
-        lambda: tf.concat([points, points], axis=0),
-        frozen,
-    ])
+def _held_still(points: tf.Tensor) -> tf.Tensor:
+    """The hands frozen in one of the frames they were seen in, the body moving on."""
+    parts = cached_part_slices()
+    hands = tf.concat([points[:, parts["left_hand"]], points[:, parts["right_hand"]]], 1)
+    seen = tf.reduce_any(tf.math.is_finite(hands[..., 0]), axis=1)
+    frames = tf.cast(tf.where(seen)[:, 0], tf.int32)
+    frames = tf.cond(tf.size(frames) > 0, lambda: frames, lambda: tf.constant([0]))
+    still = tf.gather(frames, tf.random.uniform([], 0, tf.size(frames), tf.int32))
+    for hand in ("left_hand", "right_hand"):
+        rows = parts[hand]
+        held = tf.repeat(points[still:still + 1, rows], tf.shape(points)[0], axis=0)
+        points = _replace_rows(points, rows, held)
+    return points
 
 
 def _add_second_hand(points: tf.Tensor) -> tf.Tensor:
@@ -163,3 +145,17 @@ def _add_second_hand(points: tf.Tensor) -> tf.Tensor:
     return tf.cond(left_dominant,
                    lambda: _replace_rows(points, right, mirrored(left)),
                    lambda: _replace_rows(points, left, mirrored(right)))
+
+
+# What a counterexample may change, by name (`training.counterexamples` in the configs).
+CHANGES = {
+    "location": _move_elsewhere,
+    "curl": lambda points: _for_dominant(points, _curl),  # a fist, a point, a V
+    "claw": lambda points: _for_dominant(points, _claw),
+    "spread": lambda points: _for_dominant(points, _spread),
+    "palm": lambda points: _for_dominant(points, _turn_palm),
+    "reverse": lambda points: tf.reverse(points, [0]),  # the movement played backwards
+    "twice": lambda points: tf.concat([points, points], axis=0),  # done twice
+    "still": _held_still,
+    "second_hand": _add_second_hand,
+}

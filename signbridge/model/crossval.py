@@ -13,9 +13,17 @@ import pandas as pd
 from signbridge.config import PreprocessConfig, TrainingConfig
 from signbridge.data.landmarks import index_to_sign
 from signbridge.data.shards import ShardSet, sequence_table
-from signbridge.model.evaluation import OtherSource
+from signbridge.model.evaluation import OtherSource, acceptance_metrics, judge_all
 from signbridge.model.features import FeatureSet
 from signbridge.model.preprocessing import preprocess_sequences
+
+THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.05), 2)  # candidate fixed confidence thresholds
+
+
+@dataclass
+class CrossValidation:
+    folds: pd.DataFrame  # one row per fold: top-1, accepted and right, "not sure", restored epoch
+    tradeoff: pd.DataFrame  # one row per fold and fixed threshold: the acceptance figures
 
 
 @dataclass
@@ -55,18 +63,19 @@ def cross_validate(
     folds: int,
     others: list[OtherSource] | None = None,
     on_fold: Callable[[dict], None] | None = None,
-) -> pd.DataFrame:
+) -> CrossValidation:
     """Train one model per fold and assess it on the fold's held-out signers (and on other
-    sources): one row per fold with top-1, accepted-and-right, "not sure" and the restored epoch.
+    sources): one row per fold with top-1, accepted-and-right, "not sure" and the restored epoch,
+    and what each of `THRESHOLDS` would do as a fixed acceptance threshold.
     """
     from signbridge.data.landmarks import expand_cached_rows
-    from signbridge.model.evaluation import assess
+    from signbridge.model.evaluation import assess, outputs_on, predict_in_batches
     from signbridge.model.training import train_classifier
 
     table = sequence_table(everything)
     signers = sorted(table["participant_id"].unique().tolist())
     known = sorted({index_to_sign()[label] for label in table["label"]})
-    rows = []
+    rows, tradeoff = [], []
     for fold in signer_folds(signers, folds, config.split_validation_signers(), config.split.seed):
         validation = features_of(everything.restricted_to(fold.validation), config.preprocess)
         trained = everything.restricted_to(fold.train)
@@ -74,13 +83,43 @@ def cross_validate(
                                   config.training)
         held_out = everything.restricted_to(fold.held_out)
         raw = held_out.load()
+        held_out_features = features_of(held_out, config.preprocess)
+        sequences = [expand_cached_rows(s) for s in raw.sequences()]
         fold_known = sorted({index_to_sign()[label] for label in sequence_table(trained)["label"]})
-        assessment = assess(result.model, config.preprocess, config.evaluation, fold_known or known,
-                            validation, features_of(held_out, config.preprocess),
-                            [expand_cached_rows(s) for s in raw.sequences()], others or [])
+        fold_known = fold_known or known
+        assessment = assess(result.model, config.preprocess, config.evaluation, fold_known,
+                            validation, held_out_features, sequences, others or [])
         row = {"fold": fold.number, "held_out_signers": ",".join(fold.held_out),
                "sequences": len(raw), "best_epoch": result.best_epoch, **assessment.metrics}
         rows.append(row)
+        held_out_outputs = OtherSource("held_out", sequences,
+                                       [index_to_sign()[label] for label in raw.labels])
+        outputs = [(held_out_outputs, predict_in_batches(result.model,
+                                                         held_out_features.inputs())),
+                   *outputs_on(result.model, config.preprocess, others or [])]
+        tradeoff += threshold_rows(fold.number, outputs, fold_known, config.evaluation)
         if on_fold:
             on_fold(row)
-    return pd.DataFrame(rows)
+    return CrossValidation(pd.DataFrame(rows), pd.DataFrame(tradeoff))
+
+
+def threshold_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], known: list[str],
+                   settings) -> list[dict]:
+    """For each fixed threshold, the acceptance figures on the held-out signers (the first of
+    `outputs`) and on each other source, as a rule with that threshold would judge them."""
+    from signbridge.serving.acceptance import AcceptanceRule
+
+    signs = list(index_to_sign())
+    rows = []
+    for threshold in THRESHOLDS:
+        rule = AcceptanceRule(known, 1.0, float(threshold), settings.min_frames,
+                              settings.min_hand_frames)
+        row = {"fold": fold, "threshold": float(threshold)}
+        for number, (source, probabilities) in enumerate(outputs):
+            metrics = acceptance_metrics(
+                judge_all(rule, probabilities, source.sequences, source.signs, signs), known)
+            prefix = "" if number == 0 else f"{source.name}/"
+            row.update({f"{prefix}{name}": value for name, value in metrics.items()
+                        if name in ("accepted_right", "accepted_wrong", "unknown_not_sure")})
+        rows.append(row)
+    return rows

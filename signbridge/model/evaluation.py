@@ -150,6 +150,14 @@ def predict_in_batches(model, inputs: list[np.ndarray], batch_size: int = 64) ->
     return model.predict(padded, batch_size=batch_size, verbose=0)[:count]
 
 
+def fitted_rule(settings, probabilities: np.ndarray, labels: np.ndarray, known_signs: list[str]):
+    """The acceptance rule of `settings` (an EvaluationConfig), fitted on validation outputs."""
+    from signbridge.serving.acceptance import fit_acceptance
+
+    return fit_acceptance(probabilities, labels, known_signs, list(index_to_sign()), settings.keep,
+                          settings.min_frames, settings.min_hand_frames, settings.min_confidence)
+
+
 @dataclass
 class Assessment:
     rule: object  # serving.acceptance.AcceptanceRule, fitted on the validation signers
@@ -165,23 +173,28 @@ def assess(model, preprocess, settings, known_signs: list[str], validation, held
 
     `validation` and `held_out` are FeatureSets; `held_out_sequences` the held-out raw frames.
     """
-    from signbridge.data.landmarks import cached_rows
-    from signbridge.model.preprocessing import preprocess_sequences
-    from signbridge.serving.acceptance import fit_acceptance
-
     signs = list(index_to_sign())
-    rule = fit_acceptance(predict_in_batches(model, validation.inputs()), validation.labels,
-                          known_signs, signs, settings.keep, settings.min_frames,
-                          settings.min_hand_frames)
+    rule = fitted_rule(settings, predict_in_batches(model, validation.inputs()),
+                       validation.labels, known_signs)
     probabilities = predict_in_batches(model, held_out.inputs())
     judged = judge_all(rule, probabilities, held_out_sequences,
                        [signs[label] for label in held_out.labels], signs)
-    other_outputs = []
+    return _assessment(rule, probabilities, held_out.labels, judged, known_signs,
+                       outputs_on(model, preprocess, others))
+
+
+def outputs_on(model, preprocess, others: list[OtherSource]) -> list[tuple[OtherSource,
+                                                                           np.ndarray]]:
+    """The model's outputs `[N, 250]` on each other source's sequences."""
+    from signbridge.data.landmarks import cached_rows
+    from signbridge.model.preprocessing import preprocess_sequences
+
+    outputs = []
     for other in others:
         features, masks = preprocess_sequences([s[:, cached_rows()] for s in other.sequences],
                                                preprocess)
-        other_outputs.append((other, predict_in_batches(model, [features, masks])))
-    return _assessment(rule, probabilities, held_out.labels, judged, known_signs, other_outputs)
+        outputs.append((other, predict_in_batches(model, [features, masks])))
+    return outputs
 
 
 def assess_exported(classifier, validation: Iterable[tuple[np.ndarray, int]],
@@ -190,12 +203,9 @@ def assess_exported(classifier, validation: Iterable[tuple[np.ndarray, int]],
     """`assess` for an exported model (a SignClassifier, e.g. one trained elsewhere): the same
     rule fitting and figures, on raw `(frames [n, 543, 3], label)` pairs run one at a time
     through TFLite, so a large held-out set streams."""
-    from signbridge.serving.acceptance import fit_acceptance
-
     signs = list(index_to_sign())
     outputs, labels = _outputs(classifier, validation)
-    rule = fit_acceptance(outputs, labels, known_signs, signs, settings.keep,
-                          settings.min_frames, settings.min_hand_frames)
+    rule = fitted_rule(settings, outputs, labels, known_signs)
     probabilities, labels, answers = [], [], []
     for frames, label in held_out:
         output = classifier.probabilities(frames)

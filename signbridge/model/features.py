@@ -115,6 +115,7 @@ def training_dataset(
     seed: int,
     counterexample_weight: float = 0.0,
     first_epoch: int = 0,
+    counterexample_changes: list[str] | None = None,
 ):
     """Shuffled batches `((features, mask), target, weight)` of freshly augmented sequences.
 
@@ -123,7 +124,8 @@ def training_dataset(
     at `first_epoch` (each iteration over the dataset is the next epoch). Each sequence is
     augmented (if `config.augment.enabled`) and preprocessed by the model's own layer in
     parallel tf.data workers. Targets are one-hot over the 250 signs. With a
-    `counterexample_weight`, every sequence also yields a changed copy (`counterexamples.py`)
+    `counterexample_weight`, every sequence also yields a copy with one of
+    `counterexample_changes` made to it (`counterexamples.py`)
     whose target spreads evenly over the signs seen in training, weighted by that much.
     """
     import tensorflow as tf
@@ -154,7 +156,7 @@ def training_dataset(
         (features_in, mask), target = features(points), tf.one_hot(label, NUM_SIGNS)
         if not counterexample_weight:
             return (features_in, mask), target, tf.constant(1.0)
-        changed, changed_mask = features(counterexample(points))
+        changed, changed_mask = features(counterexample(points, counterexample_changes))
         return ((tf.stack([features_in, changed]), tf.stack([mask, changed_mask])),
                 tf.stack([target, unsure]), tf.constant([1.0, counterexample_weight]))
 

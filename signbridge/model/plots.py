@@ -10,7 +10,7 @@ import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
 
-def _to_image(figure: plt.Figure) -> Image.Image:
+def to_image(figure: plt.Figure) -> Image.Image:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
@@ -32,7 +32,7 @@ def training_curves(history: dict[str, list[float]], best_epoch: int | None = No
         axis.set_title(metric)
         axis.grid(alpha=0.3)
         axis.legend()
-    return _to_image(figure)
+    return to_image(figure)
 
 
 def confusion_matrix(confusion: pd.DataFrame, max_signs: int = 40) -> Image.Image:
@@ -52,7 +52,7 @@ def confusion_matrix(confusion: pd.DataFrame, max_signs: int = 40) -> Image.Imag
         for (row, column), count in pd.DataFrame(confusion.to_numpy()).stack().items():
             axis.text(column, row, str(count), ha="center", va="center")
     figure.colorbar(image, ax=axis)
-    return _to_image(figure)
+    return to_image(figure)
 
 
 def coverage_plot(curve: pd.DataFrame, threshold: float, accepted_right: float,
@@ -73,4 +73,4 @@ def coverage_plot(curve: pd.DataFrame, threshold: float, accepted_right: float,
     axis.set_ylim(min(0.5, float(curve["selective_accuracy"].min()) - 0.02), 1.01)
     axis.grid(alpha=0.3)
     axis.set_title(f"Coverage and selective accuracy ({title})")
-    return _to_image(figure)
+    return to_image(figure)

@@ -149,7 +149,8 @@ def train_classifier(
     if on_epoch_end:
         callbacks.append(_EpochReporter(on_epoch_end))
     batches = training_dataset(train, preprocess, train_config.batch_size, train_config.seed,
-                               train_config.counterexample_weight, first_epoch)
+                               train_config.counterexample_weight, first_epoch,
+                               train_config.counterexamples)
     history = model.fit(
         batches,
         validation_data=(tuple(validation.inputs()),

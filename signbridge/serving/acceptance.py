@@ -125,13 +125,15 @@ def fit_acceptance(
     keep: float = 0.98,
     min_frames: int = 2,
     min_hand_frames: int = 1,
+    min_confidence: float | None = None,
 ) -> AcceptanceRule:
     """Fit the rule on held-out sequences of known signs.
 
     `probabilities` `[N, 250]` and output-index `labels` `[N]` come from signers the model never
     saw. The temperature minimises the negative log-likelihood among the known signs; the
     confidence threshold keeps the `keep` share of the correctly recognised sequences (100 % if
-    none was recognised right).
+    none was recognised right). With a fixed `min_confidence` (chosen by cross-validation),
+    confidences are not rescaled and the held-out sequences only say how many it keeps.
     """
     index = {sign: i for i, sign in enumerate(sign_labels)}
     columns = [index[s] for s in known_signs]
@@ -139,6 +141,9 @@ def fit_acceptance(
     target = np.array([columns.index(label) if label in columns else -1 for label in labels])
     usable = target >= 0
     logits, target = logits[usable], target[usable]
+    if min_confidence is not None:
+        return _fixed_rule(logits, target, known_signs, min_confidence, min_frames,
+                           min_hand_frames)
     if len(target) == 0:
         return AcceptanceRule(known_signs, min_frames=min_frames, min_hand_frames=min_hand_frames)
 
@@ -157,4 +162,18 @@ def fit_acceptance(
         known_signs, temperature=round(temperature, 4), min_confidence=round(threshold, 4),
         min_frames=min_frames, min_hand_frames=min_hand_frames,
         fitted_on={"sequences": int(len(target)), "top1": float(right.mean()), "keep": keep},
+    )
+
+
+def _fixed_rule(logits: np.ndarray, target: np.ndarray, known_signs: list[str],
+                min_confidence: float, min_frames: int, min_hand_frames: int) -> AcceptanceRule:
+    """The rule with a cross-validated threshold, and what it does on these held-out sequences."""
+    shares = _softmax(logits)
+    right = shares.argmax(axis=1) == target
+    kept = shares.max(axis=1) >= min_confidence
+    return AcceptanceRule(
+        known_signs, temperature=1.0, min_confidence=min_confidence, min_frames=min_frames,
+        min_hand_frames=min_hand_frames,
+        fitted_on={"sequences": int(len(target)), "top1": float(right.mean()) if len(right) else 0.0,
+                   "keep": float((kept & right).sum() / max(right.sum(), 1)), "fixed": 1.0},
     )

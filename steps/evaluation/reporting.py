@@ -30,9 +30,14 @@ def other_sources(evaluation: EvaluationConfig) -> list[OtherSource]:
 def report(result: Assessment, others: list[OtherSource]) -> tuple[Image.Image, Image.Image]:
     """Log the assessment; returns the confusion matrix and the coverage plot."""
     rule, metrics = result.rule, result.metrics
-    logger.info("Acceptance rule (fitted on %d validation sequences): temperature %.2f, accepts "
-                "from %.0f%% confidence", rule.fitted_on.get("sequences", 0), rule.temperature,
-                100 * rule.min_confidence)
+    if rule.fitted_on.get("fixed"):
+        logger.info("Acceptance rule: accepts from %.0f%% confidence (cross-validated), which keeps "
+                    "%.0f%% of the %d validation sequences' right answers", 100 * rule.min_confidence,
+                    100 * rule.fitted_on.get("keep", 0), rule.fitted_on.get("sequences", 0))
+    else:
+        logger.info("Acceptance rule (fitted on %d validation sequences): temperature %.2f, "
+                    "accepts from %.0f%% confidence", rule.fitted_on.get("sequences", 0),
+                    rule.temperature, 100 * rule.min_confidence)
     logger.info("Held-out signers: top-1 %.3f, accepted and right %.3f, not sure %.3f",
                 metrics["top1_accuracy"], metrics.get("accepted_right", float("nan")),
                 metrics.get("not_sure", float("nan")))

@@ -102,3 +102,16 @@ def test_package_round_trip_and_damaged_metadata(tmp_path):
     (folder / "labels.json").unlink()
     with pytest.raises(SignbridgeError, match="labels.json: not found"):
         ModelPackage.read(folder)
+
+
+def test_a_cross_validated_threshold_is_kept_and_only_measured_on_validation():
+    outputs = [probabilities(hello=0.9, thankyou=0.1), probabilities(hello=0.7, thankyou=0.3),
+               probabilities(thankyou=0.95, hello=0.05), probabilities(hello=0.8, thankyou=0.2)]
+    labels = [sign_to_index()[s] for s in ("hello", "hello", "thankyou", "thankyou")]
+    rule = fit_acceptance(np.array(outputs), np.array(labels), KNOWN, SIGNS, keep=0.99,
+                          min_confidence=0.75)
+    assert rule.min_confidence == 0.75 and rule.temperature == 1.0  # not rescaled
+    assert rule.fitted_on["fixed"] and rule.fitted_on["keep"] == pytest.approx(2 / 3)
+    answer = rule.judge(outputs[1], frames(20, 20), SIGNS)
+    assert not answer.accepted and "'hello' at 70%" in answer.reason
+    assert rule.judge(outputs[0], frames(20, 20), SIGNS).top[0] == ("hello", pytest.approx(0.9))

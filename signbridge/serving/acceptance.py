@@ -2,10 +2,11 @@
 
 An `AcceptanceRule` travels in the model package. It knows the signs the model was trained on
 (answers rank only those), a temperature that calibrates the model's confidence among them, the
-lowest calibrated confidence it accepts, and the least evidence it needs (frames, frames with a
-hand). The temperature and the confidence threshold are fitted on held-out signers
-(`fit_acceptance`); a clip is accepted only if every check passes, and otherwise the answer says
-in plain words which one failed.
+lowest confidence it accepts, and the least evidence it needs (frames, frames with a hand). The
+temperature and the threshold are either fitted on held-out signers (`fit_acceptance`), or the
+threshold is fixed, chosen by leave-signers-out cross-validation, with no rescaling (the choice
+when the validation signers are too few to fit it). A clip is accepted only if every check
+passes, and otherwise the answer says in plain words which one failed.
 """
 
 from __future__ import annotations

@@ -36,8 +36,11 @@ def evaluate_imported_model(
     others = other_sources(evaluation)
     root = data_summary["data_root"]
     # Trained elsewhere on the full set: it knows all of its labels, so answers rank all 250.
+    # A fixed threshold belongs to the recipe it was cross-validated for, not to this model:
+    # its rule is fitted on the validation signers.
+    fitted = evaluation.model_copy(update={"min_confidence": None})
     result = assess_exported(classifier, full_sequences(validation_set, root),
-                             full_sequences(evaluation_set, root), evaluation,
+                             full_sequences(evaluation_set, root), fitted,
                              imported_model.labels, others)
     # What the deployment gate will compare: TFLite on the cached held-out shards (148 rows).
     result.metrics["tflite/eval_top1"] = top1_accuracy(classifier, evaluation_set)

@@ -26,7 +26,7 @@ def sign() -> np.ndarray:
 
 def test_the_config_names_every_change_and_refuses_others():
     assert set(get_args(CounterexampleChange)) == set(CHANGES)
-    assert TrainConfig().counterexamples == list(get_args(CounterexampleChange))
+    assert set(TrainConfig().counterexamples) < set(CHANGES)
     with pytest.raises(pydantic.ValidationError, match="counterexamples"):
         TrainConfig(counterexamples=["location", "wiggle"])
 

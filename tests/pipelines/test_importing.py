@@ -69,6 +69,8 @@ def test_export_and_predict_use_the_imported_package(imported, tmp_path):
     package = json.loads((tmp_path / "out" / "package.json").read_text())
     assert package["source"] == "imported" and package["outputs"] == "probabilities"
     assert len(package["acceptance"]["known_signs"]) == 250
+    # Its threshold is fitted here, not the sample recipe's fixed one.
+    assert "fixed" not in package["acceptance"]["fitted_on"]
     assert package["metrics"]["evaluation_sequences"] == 64
     card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
     assert "(imported)" in card and "their_model.tflite" in card and "sha256" in card

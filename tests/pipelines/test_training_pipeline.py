@@ -96,10 +96,12 @@ def test_export_writes_the_model_package(trained_home, tmp_path):
     package = json.loads((tmp_path / "out" / "package.json").read_text())
     assert package["max_frames"] == 16  # what train_tiny trains on
     assert package["acceptance"]["known_signs"] == ["hello", "thankyou"]
-    assert 0 < package["acceptance"]["min_confidence"] < 1
+    assert package["acceptance"]["min_confidence"] == 0.75  # the config's fixed threshold
+    assert package["acceptance"]["temperature"] == 1.0
     card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
     assert "learning aid" in card and "Not** for identifying" in card
     assert "top1_accuracy" in card and "evaluation_signers" in card and "not sure" in card
+    assert "at least 75%" in card and "chosen by leave-signers-out cross-validation" in card
 
 
 def test_predict_says_whether_each_answer_is_accepted(trained_home, tmp_path):

@@ -86,8 +86,11 @@ class AcceptanceRule:
                     "in view for the whole sign")
         best, confidence = ranked[0]
         if confidence < self.min_confidence:
+            shown = f"{confidence:.0%}"
+            if shown == f"{self.min_confidence:.0%}":  # 74.7 % is not "75 %, accepts from 75 %"
+                shown = f"{np.floor(confidence * 1000) / 10:.1f}%"
             return (f"not sure: this does not clearly match a sign this model knows (best guess "
-                    f"'{best}' at {confidence:.0%}, it accepts from {self.min_confidence:.0%}). "
+                    f"'{best}' at {shown}, it accepts from {self.min_confidence:.0%}). "
                     f"It knows {self.known_description()}.")
         return ""
 

@@ -115,3 +115,9 @@ def test_a_cross_validated_threshold_is_kept_and_only_measured_on_validation():
     answer = rule.judge(outputs[1], frames(20, 20), SIGNS)
     assert not answer.accepted and "'hello' at 70%" in answer.reason
     assert rule.judge(outputs[0], frames(20, 20), SIGNS).top[0] == ("hello", pytest.approx(0.9))
+
+
+def test_a_confidence_just_under_the_threshold_does_not_read_as_the_threshold():
+    rule = AcceptanceRule(KNOWN, min_confidence=0.75)
+    answer = rule.judge(probabilities(hello=0.7474, thankyou=0.2526), frames(20, 20), SIGNS)
+    assert not answer.accepted and "'hello' at 74.7%, it accepts from 75%" in answer.reason

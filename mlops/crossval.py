@@ -50,9 +50,12 @@ def run_cross_validation(config_path: Path, data: str | None, folds: int,
         mlflow.log_params({"folds": folds, "signers": signers, "data_root": str(root)})
 
         def report(row: dict) -> None:
+            unknown = "".join(f", {name.split('/')[0]} other signs not sure {value:.3f}"
+                              for name, value in row.items()
+                              if name.endswith("/unknown_not_sure"))
             print(f"fold {row['fold']:>2} ({row['held_out_signers']}): top-1 "
-                  f"{row['top1_accuracy']:.3f}, accepted and right {row['accepted_right']:.3f}",
-                  flush=True)
+                  f"{row['top1_accuracy']:.3f}, accepted and right {row['accepted_right']:.3f}"
+                  f"{unknown}", flush=True)
             mlflow.log_metrics({f"fold/{name}": value for name, value in row.items()
                                 if isinstance(value, float)}, step=row["fold"])
 

@@ -104,13 +104,14 @@ def tradeoff_plot(tradeoff: pd.DataFrame, chosen: float | None):
 
     from signbridge.model.plots import to_image
 
+    curves = {"accepted_right": "held-out signers: accepted and right"}
+    for column in tradeoff.columns:
+        if column.endswith("/unknown_not_sure_mean"):
+            curves[column.removesuffix("_mean")] = f"{column.split('/')[0]}: other signs \"not sure\""
     figure, axis = plt.subplots(figsize=(7, 4))
-    for figure_name, label in (("accepted_right", "held-out signers: accepted and right"),
-                               *[(c.removesuffix("_mean"), f"{c.split('/')[0]}: other signs "
-                                  "\"not sure\"") for c in tradeoff.columns
-                                 if c.endswith("unknown_not_sure_mean")]):
-        line, = axis.plot(tradeoff["threshold"], tradeoff[f"{figure_name}_mean"], label=label)
-        axis.plot(tradeoff["threshold"], tradeoff[f"{figure_name}_worst"], linestyle="--",
+    for name, label in curves.items():
+        line, = axis.plot(tradeoff["threshold"], tradeoff[f"{name}_mean"], label=label)
+        axis.plot(tradeoff["threshold"], tradeoff[f"{name}_worst"], linestyle="--",
                   color=line.get_color(), alpha=0.7)
     if chosen is not None:
         axis.axvline(chosen, color="grey", linestyle=":", label=f"configured: {chosen:.0%}")

@@ -69,7 +69,7 @@ def cross_validate(
     and what each of `THRESHOLDS` would do as a fixed acceptance threshold.
     """
     from signbridge.data.landmarks import expand_cached_rows
-    from signbridge.model.evaluation import assess, outputs_on, predict_in_batches
+    from signbridge.model.evaluation import assess
     from signbridge.model.training import train_classifier
 
     table = sequence_table(everything)
@@ -92,12 +92,11 @@ def cross_validate(
         row = {"fold": fold.number, "held_out_signers": ",".join(fold.held_out),
                "sequences": len(raw), "best_epoch": result.best_epoch, **assessment.metrics}
         rows.append(row)
-        held_out_outputs = OtherSource("held_out", sequences,
-                                       [index_to_sign()[label] for label in raw.labels])
-        outputs = [(held_out_outputs, predict_in_batches(result.model,
-                                                         held_out_features.inputs())),
-                   *outputs_on(result.model, config.preprocess, others or [])]
-        tradeoff += threshold_rows(fold.number, outputs, fold_known, config.evaluation)
+        held_out_signs = OtherSource("held_out", sequences,
+                                     [index_to_sign()[label] for label in raw.labels])
+        tradeoff += threshold_rows(fold.number, [(held_out_signs, assessment.outputs),
+                                                 *assessment.other_outputs],
+                                   fold_known, config.evaluation)
         if on_fold:
             on_fold(row)
     return CrossValidation(pd.DataFrame(rows), pd.DataFrame(tradeoff))

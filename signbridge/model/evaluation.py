@@ -164,6 +164,8 @@ class Assessment:
     metrics: dict[str, float]
     scores: Evaluation
     coverage: pd.DataFrame
+    outputs: np.ndarray  # the model's outputs `[N, 250]` on the held-out sequences
+    other_outputs: list[tuple[OtherSource, np.ndarray]]  # and on each other source's
 
 
 def assess(model, preprocess, settings, known_signs: list[str], validation, held_out,
@@ -245,4 +247,5 @@ def _assessment(rule, probabilities: np.ndarray, labels: np.ndarray, judged: Jud
         other_metrics = acceptance_metrics(
             judge_all(rule, outputs, other.sequences, other.signs, signs), known_signs)
         metrics.update({f"{other.name}/{name}": value for name, value in other_metrics.items()})
-    return Assessment(rule, metrics, scores, coverage_curve(confidences, right))
+    return Assessment(rule, metrics, scores, coverage_curve(confidences, right), probabilities,
+                      others)

@@ -179,6 +179,9 @@ def test_browser_learn_then_practice(app_url, clips, tmp_path):
             expect(page.get_by_text(hint)).to_be_visible(timeout=30_000)
             picker.press("Enter")
             expect(page.get_by_text(chosen)).to_be_visible(timeout=30_000)
+            # "thank you: 3" was on the page before Enter; the hint gone is Enter's answer
+            # arrived, so it cannot land later and overwrite what is typed next.
+            expect(page.get_by_text("Press Enter for")).to_be_hidden(timeout=30_000)
         picker.click()
         picker.press_sequentially("hello")
         picker.press("Enter")

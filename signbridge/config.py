@@ -60,17 +60,20 @@ class PreprocessConfig(Settings):
         default_factory=list, description="Face-mesh groups read next to the pose's upper body "
         "and both hands, each embedded as a part of its own.")
     depth: bool = Field(False, description="Also read z (depth), not only x and y.")
+    hand_shape: bool = Field(
+        False, description="Also read each hand from its wrist, scaled by its palm: the "
+        "handshape and palm orientation wherever the hand is, as parts of their own.")
     augment: AugmentConfig = AugmentConfig()
 
     def layout(self) -> FeatureLayout:
         """What the model reads: the core parts, these face groups, depth or not."""
-        return FeatureLayout(tuple(self.groups), self.depth)
+        return FeatureLayout(tuple(self.groups), self.depth, self.hand_shape)
 
     def layer_settings(self) -> dict[str, object]:
         """What the preprocessing layer (and so the exported model) depends on."""
         return {"max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout().groups),
-                "depth": self.depth}
+                "depth": self.depth, "hand_shape": self.hand_shape}
 
 
 class ModelConfig(Settings):
@@ -80,6 +83,10 @@ class ModelConfig(Settings):
     num_heads: int = 4
     mlp_ratio: int = 2
     dropout: float = 0.2
+    members: int = Field(
+        1, ge=1, description="Classifiers trained side by side from different initial weights, "
+        "answering the mean of their probabilities (one model, one TFLite file): steadier "
+        "confidence on new signers and on signs none of them knows, at members times the cost.")
 
 
 CounterexampleChange = Literal["location", "curl", "claw", "spread", "palm", "reverse", "twice",
@@ -145,6 +152,11 @@ class EvaluationConfig(Settings):
         "they hold thousands of sequences, a noisy one when they hold a few dozen.")
     min_frames: int = Field(2, description="Fewer frames than this are 'not sure'.")
     min_hand_frames: int = Field(1, description="Fewer frames with a hand are 'not sure'.")
+    handshape_quantile: float | None = Field(
+        None, gt=0, le=1, description="Check the signing hand's shape against the known signs' "
+        "handshapes (training and validation signers), accepting hands as far from them as this "
+        "share of known-sign clips of signers the comparison did not include; unset: no check. "
+        "For models that know few signs (with 250, nearly every handshape is known).")
     other_sources: list[EvaluationSource] = Field(
         default_factory=list, description="Other sources to evaluate on (skipped if missing).")
 

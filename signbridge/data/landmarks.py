@@ -45,10 +45,16 @@ POSE_MIRROR_PAIRS: tuple[tuple[int, int], ...] = (
     (13, 14), (15, 16), (17, 18), (19, 20), (21, 22),
 )
 HAND_SIZE = PART_SIZES["left_hand"]
+HANDS: tuple[str, ...] = ("left_hand", "right_hand")
+HAND_WRIST, HAND_MIDDLE_KNUCKLE = 0, 9
 # Pose points (indices into the 33-point pose) that anchor the body and the face.
 POSE_NOSE, POSE_LEFT_EYE, POSE_RIGHT_EYE = 0, 2, 5
 POSE_MOUTH = (9, 10)
 POSE_SHOULDERS = (11, 12)
+# Width of the eyes over their height above the mouth, in the competition's recordings (median
+# over the 17 signers of the ISLR sample: 1.26; 0.51 in landscape web videos). Frames from other
+# cameras are stretched vertically until their face has these proportions.
+FACE_ASPECT = 1.26
 
 # Face-mesh contours (indices into the 468 face points) as closed chains; "left"/"right" are the
 # signer's. The renderer draws them; the optional feature groups below are made of them.
@@ -140,6 +146,7 @@ class FeatureLayout:
 
     groups: tuple[str, ...] = ()
     depth: bool = False
+    hand_shape: bool = False  # each hand also seen from its wrist, at its own size
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.groups) - set(FACE_GROUPS))
@@ -149,8 +156,15 @@ class FeatureLayout:
         object.__setattr__(self, "groups", tuple(g for g in FACE_GROUPS if g in self.groups))
 
     @property
-    def parts(self) -> dict[str, int]:
+    def landmark_parts(self) -> dict[str, int]:
+        """The parts read from the cached rows."""
         return {**CORE_PARTS, **{g: CACHED_PARTS[g] for g in self.groups}}
+
+    @property
+    def parts(self) -> dict[str, int]:
+        """Every part the model embeds: the landmark parts, then the hands' shapes."""
+        shapes = {f"{hand}_shape": HAND_SIZE for hand in HANDS} if self.hand_shape else {}
+        return {**self.landmark_parts, **shapes}
 
     @property
     def points(self) -> int:

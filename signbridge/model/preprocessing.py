@@ -14,7 +14,11 @@ import tensorflow as tf
 from signbridge.config import PreprocessConfig
 from signbridge.data.landmarks import (
     CACHED_POINTS,
+    FACE_ASPECT,
     FACE_GROUP_MIRRORS,
+    HAND_MIDDLE_KNUCKLE,
+    HAND_WRIST,
+    HANDS,
     POSE_LEFT_EYE,
     POSE_MOUTH,
     POSE_RIGHT_EYE,
@@ -27,10 +31,6 @@ from signbridge.data.landmarks import (
 )
 
 Anchor = Literal["points", "shoulders"]
-# Width of the eyes over their height above the mouth, in the competition's recordings (median
-# over the 17 signers of the ISLR sample: 1.26; 0.51 in landscape web videos). Frames from other
-# cameras are stretched vertically until their face has these proportions.
-FACE_ASPECT = 1.26
 
 
 @keras.saving.register_keras_serializable(package="signbridge")
@@ -52,12 +52,12 @@ class LandmarkPreprocessing(keras.layers.Layer):
 
     def __init__(self, max_frames: int = 32, anchor: Anchor = "points",
                  correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
-                 depth: bool = False, **kwargs) -> None:
+                 depth: bool = False, hand_shape: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_frames = max_frames
         self.anchor = anchor
         self.correct_aspect = correct_aspect
-        self.layout = FeatureLayout(tuple(groups), depth)
+        self.layout = FeatureLayout(tuple(groups), depth, hand_shape)
         self._cached_rows = tf.constant(cached_rows(), tf.int32)
         self._mirrors = {"pose": tf.constant(pose_mirror_permutation(), tf.int32)} | {
             group: tf.constant(FACE_GROUP_MIRRORS[group], tf.int32)
@@ -76,7 +76,7 @@ class LandmarkPreprocessing(keras.layers.Layer):
             xy = coordinates[:, cached["pose"], :2]
             stretch = [1.0, self._aspect_correction(xy)] + [1.0] * self.layout.depth
             coordinates = coordinates * tf.stack(stretch)
-        parts = {part: coordinates[:, cached[part]] for part in self.layout.parts}
+        parts = {part: coordinates[:, cached[part]] for part in self.layout.landmark_parts}
 
         left_seen = self._frames_with(parts["left_hand"])
         right_seen = self._frames_with(parts["right_hand"])
@@ -90,14 +90,17 @@ class LandmarkPreprocessing(keras.layers.Layer):
         mirrored = {part: tf.gather(values, self._mirrors[part], axis=1)
                     if part in self._mirrors else values for part, values in parts.items()}
         mirrored["left_hand"], mirrored["right_hand"] = parts["right_hand"], parts["left_hand"]
-        points = tf.concat([tf.where(mirror, mirrored[part] * scale + offset, parts[part])
-                            for part in self.layout.parts], axis=1)  # [n, points, 2 or 3]
+        canonical = {part: tf.where(mirror, mirrored[part] * scale + offset, parts[part])
+                     for part in self.layout.landmark_parts}
+        points = tf.concat(list(canonical.values()), axis=1)  # [n, points, 2 or 3]
 
         with_hands = tf.logical_or(left_seen, right_seen)
         keep = tf.logical_or(with_hands, tf.logical_not(tf.reduce_any(with_hands)))
-        points = tf.boolean_mask(points, keep)
-
-        points = self._normalise(points, pose_points=self.layout.parts["pose"])
+        points = self._normalise(tf.boolean_mask(points, keep),
+                                 pose_points=self.layout.parts["pose"])
+        if self.layout.hand_shape:
+            shapes = [self._hand_shape(tf.boolean_mask(canonical[hand], keep)) for hand in HANDS]
+            points = tf.concat([points, *shapes], axis=1)
         points, mask = self._resample(points)
         motion = tf.concat([points[1:] - points[:-1], tf.zeros_like(points[:1])], axis=0)
         motion *= tf.concat([mask[1:], tf.zeros_like(mask[:1])], axis=0)[:, None, None]
@@ -105,6 +108,15 @@ class LandmarkPreprocessing(keras.layers.Layer):
         features = tf.ensure_shape(features,
                                    [self.max_frames, self.layout.points, self.layout.channels])
         return features, mask
+
+    @staticmethod
+    def _hand_shape(hand: tf.Tensor) -> tf.Tensor:
+        """The hand seen from its wrist, in units of its own palm (wrist to middle knuckle), per
+        frame: its shape and orientation wherever it is and however far from the camera."""
+        local = hand - hand[:, HAND_WRIST:HAND_WRIST + 1]
+        palm = tf.norm(local[:, HAND_MIDDLE_KNUCKLE, :2], axis=-1)[:, None, None]
+        shape = local / tf.where(palm > 1e-6, palm, float("nan"))
+        return tf.where(tf.math.is_finite(shape), shape, 0.0)
 
     @staticmethod
     def _frames_with(part: tf.Tensor) -> tf.Tensor:
@@ -168,7 +180,7 @@ class LandmarkPreprocessing(keras.layers.Layer):
     def get_config(self) -> dict:
         return {**super().get_config(), "max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout.groups),
-                "depth": self.layout.depth}
+                "depth": self.layout.depth, "hand_shape": self.layout.hand_shape}
 
 
 def preprocessing_layer(config: PreprocessConfig) -> LandmarkPreprocessing:

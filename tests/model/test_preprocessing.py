@@ -21,6 +21,8 @@ MAX_FRAMES = 32
 CONFIG = PreprocessConfig(max_frames=MAX_FRAMES)
 WITH_FACE = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True,
                              groups=["lips", "eyes", "nose"], depth=True)
+WITH_SHAPE = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True,
+                              depth=True, hand_shape=True)
 
 
 def mirror(frames: np.ndarray) -> np.ndarray:
@@ -37,7 +39,8 @@ def mirror(frames: np.ndarray) -> np.ndarray:
     return mirrored
 
 
-@pytest.mark.parametrize("config", [CONFIG, WITH_FACE], ids=["core", "face-groups-depth"])
+@pytest.mark.parametrize("config", [CONFIG, WITH_FACE, WITH_SHAPE],
+                         ids=["core", "face-groups-depth", "hand-shape"])
 def test_mirrored_signing_gives_the_same_features(sample_dataset, config):
     for i in range(0, len(sample_dataset), 25):
         frames = sample_dataset.sequence(i)
@@ -155,3 +158,44 @@ def test_aspect_correction_undoes_another_cameras_aspect_ratio(sample_dataset):
                                preprocess_sequences([landscape], corrected)[0], atol=1e-3)
     assert not np.allclose(preprocess_sequences([sequence], plain)[0],
                            preprocess_sequences([landscape], plain)[0], atol=1e-2)
+
+
+def test_hand_shape_is_the_same_wherever_and_however_large_the_hand_is(sample_dataset):
+    """The shape parts see the hand from its wrist at its own size: moved to another place and
+    drawn larger, the hand's shape features stay; its position features do not."""
+    layout = WITH_SHAPE.layout()
+    assert (layout.points, layout.channels) == (65 + 2 * 21, 6)
+    slices = layout.slices()
+    sequence = sample_dataset.sequence(5)
+    moved = sequence.copy()
+    for hand in ("left_hand", "right_hand"):
+        rows = part_rows(hand)
+        wrist = moved[:, rows[:1], :2]
+        moved[:, rows, :2] = wrist + 0.3 + (moved[:, rows, :2] - wrist) * 1.5
+        moved[:, rows, 2] *= 1.5
+    (original, _), (changed, _) = (preprocess_sequences([sequence], WITH_SHAPE),
+                                   preprocess_sequences([moved], WITH_SHAPE))
+    for hand in ("left_hand_shape", "right_hand_shape"):
+        np.testing.assert_allclose(original[0, :, slices[hand]], changed[0, :, slices[hand]],
+                                   atol=1e-4)
+    assert original[0, :, slices["right_hand_shape"]].any()
+    assert not np.allclose(original[0, :, slices["right_hand"]],
+                           changed[0, :, slices["right_hand"]], atol=1e-2)
+
+
+def test_a_spread_hand_changes_the_shape_features(sample_dataset):
+    """Fingers fanned apart (a 5-hand instead of a flat hand) are plain in the shape parts."""
+    import tensorflow as tf
+
+    from signbridge.data.landmarks import cached_rows, expand_cached_rows
+    from signbridge.model.counterexamples import CHANGES
+
+    sequence = sample_dataset.sequence(5)
+    spread = expand_cached_rows(CHANGES["spread"](tf.constant(sequence[:, cached_rows()])).numpy())
+    (original, _), (changed, _) = (preprocess_sequences([sequence], WITH_SHAPE),
+                                   preprocess_sequences([spread], WITH_SHAPE))
+    shape = WITH_SHAPE.layout().slices()["right_hand_shape"]
+    position = WITH_SHAPE.layout().slices()["right_hand"]
+    shape_change = np.abs(original[0, :, shape, :2] - changed[0, :, shape, :2]).mean()
+    position_change = np.abs(original[0, :, position, :2] - changed[0, :, position, :2]).mean()
+    assert shape_change > 3 * position_change > 0

@@ -19,6 +19,7 @@ from signbridge.data.landmarks import POSE_SHOULDERS, cached_part_slices
 FINGER_JOINTS = ((6, 7, 8), (10, 11, 12), (14, 15, 16), (18, 19, 20))  # index .. pinky
 KNUCKLES = (5, 9, 13, 17)
 FINGER_BASES = (5, 9, 13, 17)  # the knuckles the fingers turn about when spread
+MIN_STILL_FRAMES = 4  # frames with a hand before "still" can freeze it
 
 
 def counterexample(points: tf.Tensor, changes: Sequence[str] | None = None) -> tf.Tensor:
@@ -116,12 +117,20 @@ def _turn_palm(hand: tf.Tensor) -> tf.Tensor:
 
 
 def _held_still(points: tf.Tensor) -> tf.Tensor:
-    """The hands frozen in one of the frames they were seen in, the body moving on."""
+    """The hands frozen in one of the frames they were seen in, the body moving on. A hand seen
+    in fewer than `MIN_STILL_FRAMES` frames barely moves even in the real sign (the model reads
+    only frames with a hand), so such a clip is moved elsewhere instead: frozen, it would be the
+    real sign taught as "not sure"."""
     parts = cached_part_slices()
     hands = tf.concat([points[:, parts["left_hand"]], points[:, parts["right_hand"]]], 1)
     seen = tf.reduce_any(tf.math.is_finite(hands[..., 0]), axis=1)
     frames = tf.cast(tf.where(seen)[:, 0], tf.int32)
-    frames = tf.cond(tf.size(frames) > 0, lambda: frames, lambda: tf.constant([0]))
+    return tf.cond(tf.size(frames) >= MIN_STILL_FRAMES,
+                   lambda: _frozen(points, frames), lambda: _move_elsewhere(points))
+
+
+def _frozen(points: tf.Tensor, frames: tf.Tensor) -> tf.Tensor:
+    parts = cached_part_slices()
     still = tf.gather(frames, tf.random.uniform([], 0, tf.size(frames), tf.int32))
     for hand in ("left_hand", "right_hand"):
         rows = parts[hand]

@@ -49,3 +49,20 @@ def test_each_change_alters_the_hands_and_leaves_the_body(sign, name):
     appeared = np.isfinite(before) != np.isfinite(after)  # a second hand where there was none
     moved = np.abs(np.nan_to_num(after) - np.nan_to_num(before)) > 0.01
     assert (appeared | moved).mean() > 0.05  # a visible change of the hands, not a rounding
+
+
+def test_a_hand_seen_in_a_few_frames_is_moved_not_frozen(sign):
+    """Frozen, a hand seen in 2 frames is nearly the real sign: "still" moves it instead."""
+    from signbridge.model.counterexamples import MIN_STILL_FRAMES
+
+    seen = np.flatnonzero(np.isfinite(sign[:, HANDS, 0]).any(axis=1))
+    assert len(seen) >= MIN_STILL_FRAMES
+    short = sign.copy()
+    short[seen[2:], HANDS[:, None], :] = np.nan  # the hand seen in only the first two frames
+    tf.random.set_seed(0)
+    frozen = CHANGES["still"](tf.constant(sign)).numpy()[seen][:, HANDS]
+    held = frozen[:, np.isfinite(frozen[0, :, 0]), 0]  # the rows of the hand(s) it froze
+    assert held.size and held.std(axis=0).max() < 1e-6  # long enough: held still
+    moved = CHANGES["still"](tf.constant(short)).numpy()[seen[:2]][:, HANDS]
+    shift = np.nanmean(moved[..., :2] - short[seen[:2]][:, HANDS, :2], axis=(0, 1))
+    assert np.linalg.norm(shift) > 0.05  # short: moved to another place

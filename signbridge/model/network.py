@@ -130,7 +130,9 @@ class PositionEmbedding(layers.Layer):
 def build_classifier(config: ModelConfig, max_frames: int, precision: str = "float32",
                      layout: FeatureLayout | None = None) -> keras.Model:
     """Classifier over preprocessed features: `(features [B, T, points, channels], mask [B, T])
-    -> [B, 250]`, one embedding per part of `layout`.
+    -> [B, 250]`, one embedding per part of `layout`. With `config.members` > 1 it answers
+    `[B, members, 250]` for training (`MemberCrossentropy`); `ensemble_answer` makes it answer
+    the members' mean.
 
     `precision` is a Keras dtype policy (`mixed_float16`, `mixed_bfloat16`) for training on a
     GPU; the output softmax is float32 in every policy.
@@ -161,25 +163,82 @@ def _build(config: ModelConfig, max_frames: int, layout: FeatureLayout) -> keras
     mask = keras.Input((max_frames,), name="mask")
     # Padded frames are zeroed here so nothing later (e.g. the convolution) can see their content.
     valid_features = features * mask[:, :, None, None]
+    if config.members == 1:
+        outputs = _member(config, valid_features, mask, max_frames, layout, prefix="")
+    else:
+        outputs = MemberStack(name="members")(
+            [_member(config, valid_features, mask, max_frames, layout, prefix=f"member{m}_")
+             for m in range(config.members)])
+    return keras.Model([features, mask], outputs, name="sign_classifier")
+
+
+def _member(config: ModelConfig, valid_features, mask, max_frames: int, layout: FeatureLayout,
+            prefix: str):
+    """One classifier: features -> `[B, 250]` probabilities; layer names start with `prefix`."""
     embeddings, present = [], []
     for part, points in layout.slices().items():
         part_features = valid_features[:, :, points]
         embeddings.append(
-            PartEmbedding(config.width, config.conv_kernel, name=f"{part}_embedding")(
+            PartEmbedding(config.width, config.conv_kernel, name=f"{prefix}{part}_embedding")(
                 part_features
             )
         )
         present.append(ops.any(ops.not_equal(part_features, 0.0), axis=(2, 3)))
-    fused = PartAttention(name="part_attention")(
+    fused = PartAttention(name=f"{prefix}part_attention")(
         ops.stack(embeddings, axis=2), ops.stack(present, axis=2)
     )
-    x = PositionEmbedding(max_frames, config.width, name="position")(fused)
+    x = PositionEmbedding(max_frames, config.width, name=f"{prefix}position")(fused)
     for block in range(config.num_blocks):
         x = TransformerBlock(
             config.width, config.num_heads, config.mlp_ratio, config.dropout,
-            name=f"transformer_{block}",
+            name=f"{prefix}transformer_{block}",
         )(x, mask)
-    pooled = MaskedMeanPooling(name="pooling")(layers.LayerNormalization()(x), mask)
+    pooled = MaskedMeanPooling(name=f"{prefix}pooling")(layers.LayerNormalization()(x), mask)
     pooled = layers.Dropout(config.dropout)(pooled)
-    outputs = layers.Dense(NUM_SIGNS, activation="softmax", dtype="float32", name="signs")(pooled)
-    return keras.Model([features, mask], outputs, name="sign_classifier")
+    return layers.Dense(NUM_SIGNS, activation="softmax", dtype="float32",
+                        name=f"{prefix}signs")(pooled)
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class MemberStack(layers.Layer):
+    """The members' probabilities side by side, `[B, members, 250]`, for training each member
+    on its own (`MemberCrossentropy`)."""
+
+    def call(self, outputs):
+        return ops.stack(outputs, axis=1)
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class MemberMean(layers.Layer):
+    """The ensemble's answer: the mean of its members' probabilities, `[B, 250]`."""
+
+    def call(self, stacked):
+        return ops.mean(stacked, axis=1)
+
+
+@keras.saving.register_keras_serializable(package="signbridge")
+class MemberCrossentropy(keras.losses.Loss):
+    """Categorical cross-entropy of every member against the same target, averaged over the
+    members: each learns on its own, from its own initial weights and dropout."""
+
+    def __init__(self, label_smoothing: float = 0.0, name: str = "member_crossentropy",
+                 **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
+        self.label_smoothing = label_smoothing
+
+    def call(self, y_true, y_pred):  # [B, 250], [B, members, 250]
+        y_true = ops.cast(y_true, y_pred.dtype)
+        y_true = y_true * (1.0 - self.label_smoothing) + self.label_smoothing / NUM_SIGNS
+        losses = -ops.sum(y_true[:, None, :] * ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=-1)
+        return ops.mean(losses, axis=-1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
+def ensemble_answer(model: keras.Model) -> keras.Model:
+    """`model` itself with one member; otherwise the same layers answering the members' mean."""
+    if len(model.output.shape) == 2:
+        return model
+    return keras.Model(model.inputs, MemberMean(name="ensemble")(model.output),
+                       name="sign_classifier")

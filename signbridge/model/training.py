@@ -12,7 +12,12 @@ from signbridge.data.landmarks import NUM_SIGNS
 from signbridge.data.shards import ShardSet
 from signbridge.model.checkpoint import CheckpointEveryEpoch, Checkpoints, TrainingState
 from signbridge.model.features import FeatureSet, training_dataset
-from signbridge.model.network import as_float32, build_classifier
+from signbridge.model.network import (
+    MemberCrossentropy,
+    as_float32,
+    build_classifier,
+    ensemble_answer,
+)
 
 EpochCallback = Callable[[int, dict[str, float]], None]
 StartCallback = Callable[[dict[str, str]], None]
@@ -29,6 +34,8 @@ class SignAccuracy(keras.metrics.Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        if len(y_pred.shape) == 3:  # an ensemble's members: their mean is its answer
+            y_pred = keras.ops.mean(y_pred, axis=1)
         real = keras.ops.cast(keras.ops.max(y_true, axis=-1) > 0.6, "float32")
         right = keras.ops.cast(
             keras.ops.argmax(y_true, axis=-1) == keras.ops.argmax(y_pred, axis=-1), "float32")
@@ -123,7 +130,9 @@ def train_classifier(
     model.compile(
         optimizer=_optimizer(train_config, steps_per_epoch),
         # One-hot targets, because only the categorical loss supports label smoothing.
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=train_config.label_smoothing),
+        loss=(keras.losses.CategoricalCrossentropy(label_smoothing=train_config.label_smoothing)
+              if model_config.members == 1
+              else MemberCrossentropy(label_smoothing=train_config.label_smoothing)),
         metrics=[SignAccuracy(name="accuracy")],
         jit_compile=train_config.jit_compile,
     )
@@ -168,4 +177,4 @@ def train_classifier(
     # The epoch whose weights the stopper restored (the last one if it never watched).
     restored = stopper.best_epoch if stopper.best_weights is not None else len(history["loss"]) - 1
     model = as_float32(model, model_config, preprocess.max_frames, preprocess.layout())
-    return TrainingResult(model, history, int(restored) + 1)
+    return TrainingResult(ensemble_answer(model), history, int(restored) + 1)

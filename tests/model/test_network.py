@@ -35,3 +35,30 @@ def test_saved_model_reloads_identically(tmp_path):
     model.save(tmp_path / "model.keras")
     reloaded = keras.saving.load_model(tmp_path / "model.keras")
     np.testing.assert_allclose(model(inputs), reloaded(inputs), atol=1e-6)
+
+
+def test_an_ensemble_trains_each_member_and_answers_their_mean(tmp_path):
+    from signbridge.model.network import MemberCrossentropy, ensemble_answer
+
+    config = SMALL.model_copy(update={"members": 3})
+    model = build_classifier(config, max_frames=16)
+    inputs = [np.random.default_rng(3).random((4, 16, 65, 4), dtype=np.float32),
+              np.ones((4, 16), np.float32)]
+    members = np.asarray(model(inputs))
+    assert members.shape == (4, 3, 250)
+    assert not np.allclose(members[:, 0], members[:, 1])  # each starts from its own weights
+    answer = ensemble_answer(model)
+    np.testing.assert_allclose(answer(inputs), members.mean(axis=1), atol=1e-6)
+    assert ensemble_answer(build_classifier(SMALL, max_frames=16)).output.shape == (None, 250)
+
+    # The loss is every member's cross-entropy, averaged: a member that is wrong costs the same
+    # whichever it is.
+    target = keras.utils.to_categorical([7, 7, 7, 7], 250)
+    loss = MemberCrossentropy()
+    per_member = [float(keras.losses.CategoricalCrossentropy()(target, members[:, m]))
+                  for m in range(3)]
+    assert abs(float(loss(target, members)) - np.mean(per_member)) < 1e-4
+
+    answer.save(tmp_path / "ensemble.keras")
+    reloaded = keras.saving.load_model(tmp_path / "ensemble.keras")
+    np.testing.assert_allclose(answer(inputs), reloaded(inputs), atol=1e-6)

@@ -36,8 +36,8 @@ def training_pipeline(
     )
     sign_classifier, _ = train_model(train_set, validation_features, preprocess, network, training)
     evaluation_metrics, acceptance_rule, _, _, _ = evaluate_model(
-        sign_classifier, validation_features, evaluation_set, evaluation_features, sign_counts,
-        preprocess, evaluation,
+        sign_classifier, train_set, validation_set, validation_features, evaluation_set,
+        evaluation_features, sign_counts, preprocess, evaluation,
     )
     export_tflite(
         sign_classifier, evaluation_set, evaluation_metrics, acceptance_rule, data_summary,

@@ -87,12 +87,19 @@ def _acceptance(rule: dict[str, object] | None) -> str:
         confidence = (f"calibrated confidence (temperature {rule['temperature']}) among the "
                       "trained signs")
         threshold = f"The threshold keeps {kept}."
+    handshape = ""
+    if rule.get("max_handshape_distance") is not None:
+        handshape = (
+            " The signing hand's shape must also be near the trained signs' handshapes (median "
+            f"distance over the frames at most {rule['max_handshape_distance']:.2f}, as in "
+            f"{fitted_on.get('handshape_quantile', 0):.0%} of trained-sign clips of signers the "
+            "comparison left out).")
     return (
         f"Answers rank only the {len(rule['known_signs'])} trained sign(s). An answer is given "
         f"only when the clip has at least {rule['min_frames']} frames, a hand in at least "
         f"{rule['min_hand_frames']}, and the {confidence} is at least "
         f"{rule['min_confidence']:.0%}; otherwise the answer is \"not sure\" with the reason. "
-        f"{threshold}")
+        f"{threshold}{handshape}")
 
 
 def render_imported_card(

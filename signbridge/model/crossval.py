@@ -5,7 +5,7 @@ mean."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,12 @@ import pandas as pd
 from signbridge.config import PreprocessConfig, TrainingConfig
 from signbridge.data.landmarks import index_to_sign
 from signbridge.data.shards import ShardSet, sequence_table
-from signbridge.model.evaluation import OtherSource, acceptance_metrics, judge_all
+from signbridge.model.evaluation import (
+    OtherSource,
+    acceptance_metrics,
+    judge_all,
+    known_sequences,
+)
 from signbridge.model.features import FeatureSet
 from signbridge.model.preprocessing import preprocess_sequences
 
@@ -87,32 +92,33 @@ def cross_validate(
         sequences = [expand_cached_rows(s) for s in raw.sequences()]
         fold_known = sorted({index_to_sign()[label] for label in sequence_table(trained)["label"]})
         fold_known = fold_known or known
+        known_performances = (known_sequences([trained, everything.restricted_to(fold.validation)])
+                              if config.evaluation.handshape_quantile else None)
         assessment = assess(result.model, config.preprocess, config.evaluation, fold_known,
-                            validation, held_out_features, sequences, others or [])
+                            validation, held_out_features, sequences, others or [],
+                            known_performances)
         row = {"fold": fold.number, "held_out_signers": ",".join(fold.held_out),
                "sequences": len(raw), "best_epoch": result.best_epoch, **assessment.metrics}
         rows.append(row)
         held_out_signs = OtherSource("held_out", sequences,
                                      [index_to_sign()[label] for label in raw.labels])
         tradeoff += threshold_rows(fold.number, [(held_out_signs, assessment.outputs),
-                                                 *assessment.other_outputs],
-                                   fold_known, config.evaluation)
+                                                 *assessment.other_outputs], assessment.rule)
         if on_fold:
             on_fold(row)
     return CrossValidation(pd.DataFrame(rows), pd.DataFrame(tradeoff))
 
 
-def threshold_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], known: list[str],
-                   settings) -> list[dict]:
+def threshold_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]],
+                   fitted) -> list[dict]:
     """For each fixed threshold, the acceptance figures on the held-out signers (the first of
-    `outputs`) and on each other source, as a rule with that threshold would judge them."""
-    from signbridge.serving.acceptance import AcceptanceRule
-
+    `outputs`) and on each other source, as the `fitted` rule (an AcceptanceRule; its evidence
+    and handshape checks kept) with that threshold instead of its own would judge them."""
     signs = list(index_to_sign())
+    known = fitted.known_signs
     rows = []
     for threshold in THRESHOLDS:
-        rule = AcceptanceRule(known, 1.0, float(threshold), settings.min_frames,
-                              settings.min_hand_frames)
+        rule = replace(fitted, temperature=1.0, min_confidence=float(threshold))
         row = {"fold": fold, "threshold": float(threshold)}
         for number, (source, probabilities) in enumerate(outputs):
             metrics = acceptance_metrics(

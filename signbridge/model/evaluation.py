@@ -1,5 +1,7 @@
 """Scoring a classifier on held-out signers: top-k accuracy, per-sign table, confusion matrix."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -9,6 +11,7 @@ import pandas as pd
 from signbridge.data.landmarks import index_to_sign
 
 TOP_K = (1, 5, 10)
+HANDSHAPE_SEQUENCES = 4000  # the most known-sign sequences the handshape check learns from
 
 
 def top_k_accuracy(probabilities: np.ndarray, labels: np.ndarray, k: int) -> float:
@@ -150,12 +153,51 @@ def predict_in_batches(model, inputs: list[np.ndarray], batch_size: int = 64) ->
     return model.predict(padded, batch_size=batch_size, verbose=0)[:count]
 
 
-def fitted_rule(settings, probabilities: np.ndarray, labels: np.ndarray, known_signs: list[str]):
-    """The acceptance rule of `settings` (an EvaluationConfig), fitted on validation outputs."""
+def fitted_rule(settings, probabilities: np.ndarray, labels: np.ndarray, known_signs: list[str],
+                known: KnownSequences | None = None):
+    """The acceptance rule of `settings` (an EvaluationConfig), fitted on validation outputs;
+    with `settings.handshape_quantile` and `known`, with the handshape check too."""
     from signbridge.serving.acceptance import fit_acceptance
+    from signbridge.serving.handshape import fit_limit
 
-    return fit_acceptance(probabilities, labels, known_signs, list(index_to_sign()), settings.keep,
+    rule = fit_acceptance(probabilities, labels, known_signs, list(index_to_sign()), settings.keep,
                           settings.min_frames, settings.min_hand_frames, settings.min_confidence)
+    if settings.handshape_quantile and known and known.sequences:
+        bank, limit, fitted = fit_limit(known.sequences, known.signers,
+                                        settings.handshape_quantile)
+        rule.handshapes, rule.max_handshape_distance = bank.to_dict(), limit
+        rule.fitted_on |= {f"handshape_{name}": value for name, value in fitted.items()}
+    return rule
+
+
+@dataclass
+class KnownSequences:
+    """Performances of the known signs the model learned from, with their signers: where the
+    handshape check learns the known handshapes."""
+
+    sequences: list[np.ndarray]  # raw [n, 543, 3]
+    signers: list[str]
+
+
+def known_sequences(shard_sets, most: int = HANDSHAPE_SEQUENCES) -> KnownSequences:
+    """At most `most` sequences of the given ShardSets (training and validation signers), spread
+    evenly over them, with all 543 rows."""
+    from signbridge.data.landmarks import expand_cached_rows
+    from signbridge.data.shards import sequence_table
+
+    total = sum(shard_set.sequences for shard_set in shard_sets)
+    step = max(1, int(np.ceil(total / most)))
+    sequences, signers, position = [], [], 0
+    for shard_set in shard_sets:
+        if not shard_set.sequences or not len(sequence_table(shard_set)):
+            continue
+        for shard in shard_set.iter_shards():
+            for i in range(len(shard)):
+                if position % step == 0:
+                    sequences.append(expand_cached_rows(shard.sequence(i)))
+                    signers.append(str(shard.participant_ids[i]))
+                position += 1
+    return KnownSequences(sequences, signers)
 
 
 @dataclass
@@ -169,15 +211,17 @@ class Assessment:
 
 
 def assess(model, preprocess, settings, known_signs: list[str], validation, held_out,
-           held_out_sequences: list[np.ndarray], others: list[OtherSource]) -> Assessment:
-    """Fit the acceptance rule on the validation signers, then score the held-out signers (top-k,
-    accepted and right, "not sure") and every other source (known signs, unknown signs).
+           held_out_sequences: list[np.ndarray], others: list[OtherSource],
+           known: KnownSequences | None = None) -> Assessment:
+    """Fit the acceptance rule on the validation signers (its handshape check on `known`), then
+    score the held-out signers (top-k, accepted and right, "not sure") and every other source
+    (known signs, unknown signs).
 
     `validation` and `held_out` are FeatureSets; `held_out_sequences` the held-out raw frames.
     """
     signs = list(index_to_sign())
     rule = fitted_rule(settings, predict_in_batches(model, validation.inputs()),
-                       validation.labels, known_signs)
+                       validation.labels, known_signs, known)
     probabilities = predict_in_batches(model, held_out.inputs())
     judged = judge_all(rule, probabilities, held_out_sequences,
                        [signs[label] for label in held_out.labels], signs)

@@ -2,7 +2,9 @@
 
 An `AcceptanceRule` travels in the model package. It knows the signs the model was trained on
 (answers rank only those), a temperature that calibrates the model's confidence among them, the
-lowest confidence it accepts, and the least evidence it needs (frames, frames with a hand). The
+lowest confidence it accepts, the least evidence it needs (frames, frames with a hand) and,
+optionally, the handshapes of the known signs with how far from them a hand may be
+(`handshape.py`). The
 temperature and the threshold are either fitted on held-out signers (`fit_acceptance`), or the
 threshold is fixed, chosen by leave-signers-out cross-validation, with no rescaling (the choice
 when the validation signers are too few to fit it). A clip is accepted only if every check
@@ -12,10 +14,12 @@ passes, and otherwise the answer says in plain words which one failed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from signbridge.data.landmarks import PART_SIZES, PART_START
+from signbridge.serving.handshape import HandshapeBank
 
 TOP_K = 10
 SHOWN_FROM = 0.005  # rows under half a percent carry no information and are not shown
@@ -57,6 +61,12 @@ class AcceptanceRule:
     min_frames: int = 2
     min_hand_frames: int = 1
     fitted_on: dict[str, float] = field(default_factory=dict)  # what the fit saw, for the card
+    handshapes: dict | None = None  # a HandshapeBank's dict; None: no handshape check
+    max_handshape_distance: float | None = None
+
+    @cached_property
+    def handshape_bank(self) -> HandshapeBank | None:
+        return HandshapeBank.from_dict(self.handshapes) if self.handshapes else None
 
     def calibrated(self, probabilities: np.ndarray, labels: list[str]) -> list[tuple[str, float]]:
         """Probabilities over the known signs only, temperature-scaled, best first."""
@@ -72,8 +82,19 @@ class AcceptanceRule:
         ranked = self.calibrated(probabilities, labels)
         frames, with_hands = len(landmarks), frames_with_hands(landmarks)
         shown = [(sign, p) for sign, p in ranked[:TOP_K] if p >= SHOWN_FROM]
-        reason = self._doubt(ranked, frames, with_hands)
+        reason = self._doubt(ranked, frames, with_hands) or self._unknown_handshape(landmarks)
         return Answer(shown, not reason, reason, frames, with_hands)
+
+    def _unknown_handshape(self, landmarks: np.ndarray) -> str:
+        bank = self.handshape_bank
+        if bank is None or self.max_handshape_distance is None:
+            return ""
+        distance = bank.distance(landmarks)
+        if distance is None or distance <= self.max_handshape_distance:
+            return ""
+        return ("not sure: the hand's shape is unlike the shapes of the signs this model knows "
+                f"(the signing hand is further from them than in nearly every performance of "
+                f"them by signers it was not trained on). It knows {self.known_description()}.")
 
     def _doubt(self, ranked: list[tuple[str, float]], frames: int, with_hands: int) -> str:
         if frames < self.min_frames:
@@ -101,6 +122,13 @@ class AcceptanceRule:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def summary(self) -> dict:
+        """The rule without the handshapes themselves (for run metadata and cards)."""
+        values = self.to_dict()
+        if values.pop("handshapes"):
+            values["handshapes_known"] = len(self.handshapes["shapes"])
+        return values
 
     @classmethod
     def from_dict(cls, values: dict) -> AcceptanceRule:

@@ -38,6 +38,12 @@ def report(result: Assessment, others: list[OtherSource]) -> tuple[Image.Image, 
         logger.info("Acceptance rule (fitted on %d validation sequences): temperature %.2f, "
                     "accepts from %.0f%% confidence", rule.fitted_on.get("sequences", 0),
                     rule.temperature, 100 * rule.min_confidence)
+    if rule.max_handshape_distance is not None:
+        logger.info("Handshape check: %d known handshapes; a hand may be %.2f from them (%.0f%% "
+                    "of %d known-sign clips of signers left out of the comparison)",
+                    len(rule.handshapes["shapes"]), rule.max_handshape_distance,
+                    100 * rule.fitted_on.get("handshape_quantile", 0),
+                    rule.fitted_on.get("handshape_sequences", 0))
     logger.info("Held-out signers: top-1 %.3f, accepted and right %.3f, not sure %.3f",
                 metrics["top1_accuracy"], metrics.get("accepted_right", float("nan")),
                 metrics.get("not_sure", float("nan")))
@@ -54,8 +60,8 @@ def report(result: Assessment, others: list[OtherSource]) -> tuple[Image.Image, 
     mlflow.log_image(confusion, "evaluation/confusion_matrix.png")
     mlflow.log_image(coverage, "evaluation/coverage.png")
     mlflow.log_dict(rule.to_dict(), "evaluation/acceptance_rule.json")
-    log_metadata(metadata={"evaluation": metrics, "acceptance_rule": rule.to_dict()},
+    log_metadata(metadata={"evaluation": metrics, "acceptance_rule": rule.summary()},
                  infer_model=True)
-    log_run_metadata({"evaluation": metrics, "acceptance_rule": rule.to_dict(),
+    log_run_metadata({"evaluation": metrics, "acceptance_rule": rule.summary(),
                       **mlflow_run_link()})
     return confusion, coverage

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from mlops.crossval import summarise, summarise_tradeoff, tradeoff_markdown
-from signbridge.config import EvaluationConfig
 from signbridge.model.crossval import threshold_rows
 from signbridge.model.evaluation import OtherSource
+from signbridge.serving.acceptance import AcceptanceRule
 from tests.serving.test_acceptance import frames, probabilities
 
 
@@ -31,8 +31,9 @@ def test_each_fixed_threshold_is_judged_like_the_served_rule():
     other = OtherSource("asl-app-100", [frames(30, 30), frames(30, 0)], ["TV", "dog"])
     outputs = [(held_out, np.stack([sure, unsure, sure])),  # the last one is wrong
                (other, np.stack([unsure, sure]))]  # "dog" has no hands: not sure at any threshold
-    settings = EvaluationConfig(min_frames=2, min_hand_frames=1)
-    rows = pd.DataFrame(threshold_rows(1, outputs, known, settings)).set_index("threshold")
+    fitted = AcceptanceRule(known, temperature=2.0, min_confidence=0.99, min_frames=2,
+                            min_hand_frames=1)  # its own threshold and temperature give way
+    rows = pd.DataFrame(threshold_rows(1, outputs, fitted)).set_index("threshold")
     assert rows.loc[0.55, "accepted_right"] == pytest.approx(2 / 3)
     assert rows.loc[0.55, "accepted_wrong"] == pytest.approx(1 / 3)
     assert rows.loc[0.55, "asl-app-100/unknown_not_sure"] == 0.5

@@ -1,0 +1,93 @@
+"""The handshape check: descriptors that ignore where the hand is, its size and its turn in the
+picture; known signers' hands pass, changed handshapes do not; the rule says why."""
+
+import numpy as np
+import pytest
+
+from signbridge.data.files import read_index, read_landmark_file
+from signbridge.data.landmarks import PART_START, index_to_sign
+from signbridge.serving.acceptance import AcceptanceRule
+from signbridge.serving.handshape import HandshapeBank, describe, fit_limit, handshapes
+from signbridge.serving.package import ModelPackage
+from tests.conftest import SAMPLE_ROOT
+from tests.serving.test_acceptance import probabilities
+
+RIGHT = slice(PART_START["right_hand"], PART_START["right_hand"] + 21)
+LEFT = slice(PART_START["left_hand"], PART_START["left_hand"] + 21)
+
+
+@pytest.fixture(scope="module")
+def performances() -> tuple[list[np.ndarray], list[str]]:
+    index = read_index(SAMPLE_ROOT)
+    return ([read_landmark_file(path) for path in index["path"]],
+            index["participant_id"].astype(str).tolist())
+
+
+def fist(landmarks: np.ndarray) -> np.ndarray:
+    """The same clip with every finger of both hands folded down over the palm: each finger's
+    joints laid from its knuckle back towards the wrist."""
+    folded = landmarks.copy()
+    for hand in (LEFT, RIGHT):
+        points = folded[:, hand]
+        for knuckle in (5, 9, 13, 17):
+            for step, joint in enumerate(range(knuckle + 1, knuckle + 4), start=1):
+                points[:, joint] = points[:, knuckle] + (points[:, 0] - points[:, knuckle]) * (
+                    0.2 * step)
+        folded[:, hand] = points
+    return folded
+
+
+def test_descriptors_ignore_place_size_and_turn(performances):
+    hand = performances[0][0][np.isfinite(performances[0][0][:, RIGHT, 0]).all(axis=1)][:, RIGHT,
+                                                                                         :2]
+    hand = hand if len(hand) else performances[0][0][:, LEFT, :2]
+    hand = hand[np.isfinite(hand).all(axis=(1, 2))].astype(np.float64)
+    assert len(hand)
+    angle = np.deg2rad(35)
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    moved = (hand - hand[:, :1]) @ turn.T * 2.5 + hand[:, :1] + 0.2
+    np.testing.assert_allclose(describe(hand), describe(moved), atol=1e-6)
+    assert describe(hand).shape == (len(hand), 21)
+
+
+def test_unseen_signers_pass_and_a_fist_does_not(performances):
+    sequences, signers = performances
+    held_out = signers[0]
+    rest = [i for i, who in enumerate(signers) if who != held_out]
+    bank, limit, fitted = fit_limit([sequences[i] for i in rest], [signers[i] for i in rest], 0.99)
+    assert fitted["signers"] == len(set(signers)) - 1 and np.isfinite(limit)
+    mine = [s for s, who in zip(sequences, signers, strict=True) if who == held_out]
+    distances = [bank.distance(s) for s in mine]
+    measured = [d for d in distances if d is not None]
+    assert measured and np.mean([d <= limit for d in measured]) >= 0.9
+    fists = [bank.distance(fist(s)) for s in mine if bank.distance(fist(s)) is not None]
+    assert fists and np.mean([d > limit for d in fists]) >= 0.9
+
+
+def test_too_few_frames_with_a_whole_hand_are_not_judged(performances):
+    bank = HandshapeBank.of(performances[0][:20])
+    clip = performances[0][0].copy()
+    clip[:, LEFT] = np.nan
+    clip[:, RIGHT] = np.nan
+    assert bank.distance(clip) is None and len(handshapes(clip)) == 0
+
+
+def test_the_rule_says_the_handshape_is_unknown_and_travels_in_the_package(performances,
+                                                                            tmp_path):
+    sequences, signers = performances
+    bank, limit, _ = fit_limit(sequences[16:], signers[16:], 0.99)
+    rule = AcceptanceRule(["hello", "thankyou"], min_confidence=0.75,
+                          handshapes=bank.to_dict(), max_handshape_distance=limit)
+    clip = next(s for s in sequences[:16] if bank.distance(s) is not None
+                and bank.distance(s) <= limit)
+    sure = probabilities(hello=0.95, thankyou=0.05)
+    assert rule.judge(sure, clip, list(index_to_sign())).accepted
+    answer = rule.judge(sure, fist(clip), list(index_to_sign()))
+    assert not answer.accepted and "hand's shape" in answer.reason
+    assert answer.top[0][0] == "hello"  # the ranking is still shown
+
+    ModelPackage(b"tflite", list(index_to_sign()), 32, rule).write(tmp_path)
+    loaded = ModelPackage.read(tmp_path).acceptance
+    assert loaded.max_handshape_distance == limit
+    assert not loaded.judge(sure, fist(clip), list(index_to_sign())).accepted
+    assert loaded.judge(sure, clip, list(index_to_sign())).accepted

@@ -98,10 +98,15 @@ def test_export_writes_the_model_package(trained_home, tmp_path):
     assert package["acceptance"]["known_signs"] == ["hello", "thankyou"]
     assert package["acceptance"]["min_confidence"] == 0.75  # the config's fixed threshold
     assert package["acceptance"]["temperature"] == 1.0
+    # The handshape check: the known handshapes and the distance it accepts travel along.
+    assert len(package["acceptance"]["handshapes"]["shapes"]) == 512
+    assert package["acceptance"]["max_handshape_distance"] > 0
+    assert package["acceptance"]["fitted_on"]["handshape_signers"] == 13  # train + validation
     card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
     assert "learning aid" in card and "Not** for identifying" in card
     assert "top1_accuracy" in card and "evaluation_signers" in card and "not sure" in card
     assert "at least 75%" in card and "chosen by leave-signers-out cross-validation" in card
+    assert "hand's shape must also be near the trained signs' handshapes" in card
 
 
 def test_predict_says_whether_each_answer_is_accepted(trained_home, tmp_path):

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import cli_json, free_port, run_cli, write_config
 
+ONE_MEMBER = {"network": {"members": 1}}  # deployment, not the ensemble, is under test here
+
 pytestmark = pytest.mark.slow
 
 
@@ -21,8 +23,8 @@ def deploy_home(tmp_path_factory):
     port = free_port()
     paths = {
         "worse": write_config("configs/train_tiny.yaml", configs / "worse.yaml",
-                              training={"epochs": 1, "learning_rate": 1.0e-7}),
-        "good": write_config("configs/train_tiny.yaml", configs / "good.yaml"),
+                              training={"epochs": 1, "learning_rate": 1.0e-7}, **ONE_MEMBER),
+        "good": write_config("configs/train_tiny.yaml", configs / "good.yaml", **ONE_MEMBER),
         "deploy": write_config("configs/deploy.yaml", configs / "deploy.yaml",
                                deploy={"app": {"host": "127.0.0.1", "port": port}}),
     }

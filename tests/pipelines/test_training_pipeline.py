@@ -167,7 +167,7 @@ def test_a_killed_training_run_resumes_and_its_mlflow_run_goes_on(trained_home, 
     from there, and one MLflow run holds every epoch once, the evaluation and the model."""
     config = write_config("configs/train_tiny.yaml", tmp_path / "tiny_resumable.yaml",
                           training={"epochs": 5, "patience": 5}, export={"quantized": []},
-                          evaluation={"other_sources": []}, network={"members": 1})
+                          evaluation={"other_sources": []})
     home = tmp_path / "home"
     checkpoints = home / "artifacts" / "checkpoints"
     command = [sys.executable, str(PROJECT_ROOT / "run_pipeline.py"), "train", "--config",

@@ -20,6 +20,8 @@ import numpy as np
 
 from signbridge.data.landmarks import (
     FACE_ASPECT,
+    HAND_MIDDLE_KNUCKLE,
+    HAND_WRIST,
     HANDS,
     PART_START,
     POSE_LEFT_EYE,
@@ -31,7 +33,7 @@ from signbridge.data.landmarks import (
 CHAINS = ((0, 1, 2, 3, 4), (0, 5, 6, 7, 8), (0, 9, 10, 11, 12), (0, 13, 14, 15, 16),
           (0, 17, 18, 19, 20))
 NEIGHBOURS = ((5, 9), (9, 13), (13, 17))  # knuckles of neighbouring fingers
-WRIST, INDEX_KNUCKLE, MIDDLE_KNUCKLE, LITTLE_KNUCKLE, THUMB_TIP, INDEX_TIP = 0, 5, 9, 17, 4, 8
+INDEX_KNUCKLE, LITTLE_KNUCKLE, THUMB_TIP, INDEX_TIP = 5, 17, 4, 8
 BANK_SIZE = 512  # handshapes kept in a model package
 DESCRIPTORS = 21  # 15 joint bends, 3 spreads, 3 thumb distances
 MIN_FRAMES = 3  # fewer frames with a whole hand say too little about its shape
@@ -53,7 +55,8 @@ def describe(hands: np.ndarray) -> np.ndarray:
     for first, second in NEIGHBOURS:
         columns.append(_angle(hands[:, first + 3] - hands[:, first],
                               hands[:, second + 3] - hands[:, second]))
-    palm = np.maximum(np.linalg.norm(hands[:, MIDDLE_KNUCKLE] - hands[:, WRIST], axis=-1), 1e-9)
+    palm = np.linalg.norm(hands[:, HAND_MIDDLE_KNUCKLE] - hands[:, HAND_WRIST], axis=-1)
+    palm = np.maximum(palm, 1e-9)
     for point in (INDEX_KNUCKLE, LITTLE_KNUCKLE, INDEX_TIP):
         columns.append(np.linalg.norm(hands[:, THUMB_TIP] - hands[:, point], axis=-1) / palm)
     return np.stack(columns, axis=-1)
@@ -94,7 +97,13 @@ class HandshapeBank:
     def of(cls, sequences: Sequence[np.ndarray], size: int = BANK_SIZE,
            seed: int = 0) -> HandshapeBank:
         """A bank of at most `size` handshapes drawn evenly from `sequences` `[n, 543, 3]`."""
-        shapes = np.concatenate([handshapes(s) for s in sequences] or [np.zeros((0, DESCRIPTORS))])
+        return cls.of_shapes([handshapes(s) for s in sequences], size, seed)
+
+    @classmethod
+    def of_shapes(cls, shapes_per_clip: Sequence[np.ndarray], size: int = BANK_SIZE,
+                  seed: int = 0) -> HandshapeBank:
+        """The same, from each clip's descriptors (`handshapes`)."""
+        shapes = np.concatenate([*shapes_per_clip, np.zeros((0, DESCRIPTORS))])
         scale = np.maximum(shapes.std(axis=0), 1e-3) if len(shapes) > 1 else np.ones(DESCRIPTORS)
         if len(shapes) > size:
             shapes = shapes[np.random.default_rng(seed).choice(len(shapes), size, replace=False)]
@@ -103,7 +112,10 @@ class HandshapeBank:
     def distance(self, landmarks: np.ndarray) -> float | None:
         """The median, over the frames with a whole hand, of the distance from the hand's shape
         to the nearest known one (in descriptor spreads); None with too few such frames."""
-        shapes = handshapes(landmarks)
+        return self.distance_of(handshapes(landmarks))
+
+    def distance_of(self, shapes: np.ndarray) -> float | None:
+        """The same, from a clip's descriptors (`handshapes`)."""
         if len(shapes) < MIN_FRAMES or not len(self.shapes):
             return None
         gaps = np.linalg.norm(shapes[:, None] / self.scale - self.shapes[None], axis=-1)
@@ -124,13 +136,14 @@ def fit_limit(sequences: Sequence[np.ndarray], signers: Sequence[str], quantile:
     `quantile` of each signer's clips measured against a bank of the other signers (as an unseen
     signer would be), so the limit is set by signers the bank did not see."""
     signers = np.asarray(signers)
+    shapes = [handshapes(s) for s in sequences]  # each clip's descriptors, computed once
     distances = []
     for signer in np.unique(signers):
-        others = HandshapeBank.of([s for s, who in zip(sequences, signers, strict=True)
-                                   if who != signer], size)
-        distances += [d for s, who in zip(sequences, signers, strict=True) if who == signer
-                      and (d := others.distance(s)) is not None]
+        others = HandshapeBank.of_shapes(
+            [clip for clip, who in zip(shapes, signers, strict=True) if who != signer], size)
+        distances += [d for clip, who in zip(shapes, signers, strict=True) if who == signer
+                      and (d := others.distance_of(clip)) is not None]
     limit = float(np.quantile(distances, quantile)) if distances else float("inf")
-    return (HandshapeBank.of(sequences, size), round(limit, 4),
+    return (HandshapeBank.of_shapes(shapes, size), round(limit, 4),
             {"sequences": float(len(distances)), "signers": float(len(np.unique(signers))),
              "quantile": quantile})

@@ -68,6 +68,7 @@ def run_cross_validation(config_path: Path, data: str | None, folds: int,
         mlflow.log_text(table.to_csv(index=False), "crossval/folds.csv")
         mlflow.log_text(result.tradeoff.to_csv(index=False), "crossval/thresholds_per_fold.csv")
         mlflow.log_table(tradeoff, "crossval/thresholds.json")
+        mlflow.log_text(result.clips.to_csv(index=False), "crossval/clips.csv")
         mlflow.log_image(tradeoff_plot(tradeoff, config.evaluation.min_confidence),
                          "crossval/thresholds.png")
     print(table_markdown(table, summary))

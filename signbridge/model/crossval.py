@@ -29,6 +29,7 @@ THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.05), 2)  # candidate fixed confiden
 class CrossValidation:
     folds: pd.DataFrame  # one row per fold: top-1, accepted and right, "not sure", restored epoch
     tradeoff: pd.DataFrame  # one row per fold and fixed threshold: the acceptance figures
+    clips: pd.DataFrame  # one row per fold and judged clip: its answer, confidence and evidence
 
 
 @dataclass
@@ -80,7 +81,7 @@ def cross_validate(
     table = sequence_table(everything)
     signers = sorted(table["participant_id"].unique().tolist())
     known = sorted({index_to_sign()[label] for label in table["label"]})
-    rows, tradeoff = [], []
+    rows, tradeoff, clips = [], [], []
     for fold in signer_folds(signers, folds, config.split_validation_signers(), config.split.seed):
         validation = features_of(everything.restricted_to(fold.validation), config.preprocess)
         trained = everything.restricted_to(fold.train)
@@ -102,11 +103,35 @@ def cross_validate(
         rows.append(row)
         held_out_signs = OtherSource("held_out", sequences,
                                      [index_to_sign()[label] for label in raw.labels])
-        tradeoff += threshold_rows(fold.number, [(held_out_signs, assessment.outputs),
-                                                 *assessment.other_outputs], assessment.rule)
+        outputs = [(held_out_signs, assessment.outputs), *assessment.other_outputs]
+        tradeoff += threshold_rows(fold.number, outputs, assessment.rule)
+        clips += clip_rows(fold.number, outputs, assessment.rule)
         if on_fold:
             on_fold(row)
-    return CrossValidation(pd.DataFrame(rows), pd.DataFrame(tradeoff))
+    return CrossValidation(pd.DataFrame(rows), pd.DataFrame(tradeoff), pd.DataFrame(clips))
+
+
+def clip_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], rule) -> list[dict]:
+    """One row per clip of each source: the true sign, the answer and its confidence, whether it
+    was accepted and why not, the signing hand's distance to the known handshapes and the
+    evidence (frames, frames with a hand), so a fold's failures can be read clip by clip."""
+    signs = list(index_to_sign())
+    bank = rule.handshape_bank
+    rows = []
+    for source, probabilities in outputs:
+        judged = judge_all(rule, probabilities, source.sequences, source.signs, signs)
+        for number, (answer, frames) in enumerate(
+                zip(judged.answers, source.sequences, strict=True)):
+            distance = bank.distance(frames) if bank is not None else None
+            rows.append({
+                "fold": fold, "source": source.name, "clip": number,
+                "sign": judged.signs[number], "known": judged.signs[number] in rule.known_signs,
+                "answer": answer.top[0][0] if answer.top else "",
+                "confidence": answer.top[0][1] if answer.top else 0.0,
+                "accepted": answer.accepted, "reason": answer.reason,
+                "handshape_distance": np.nan if distance is None else distance,
+                "frames": answer.frames, "frames_with_hands": answer.frames_with_hands})
+    return rows
 
 
 def threshold_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]],

@@ -2,9 +2,11 @@
 threshold tables printed, and the run with its figures in MLflow."""
 
 import mlflow
+import pandas as pd
 from PIL import Image
 
 from signbridge import workspace
+from signbridge.data.files import read_index
 from tests.conftest import SAMPLE_ROOT, isolated_env, run_cli, write_config
 
 
@@ -32,3 +34,13 @@ def test_crossval_trains_a_model_per_fold_and_reports_every_threshold(tmp_path, 
     figure = Image.open(client.download_artifacts(run.info.run_id, "crossval/thresholds.png",
                                                   str(tmp_path)))
     assert figure.width > 400 and figure.height > 300
+    clips = pd.read_csv(client.download_artifacts(run.info.run_id, "crossval/clips.csv",
+                                                  str(tmp_path)))
+    held_out = clips[clips["source"] == "held_out"]
+    assert len(held_out) == len(read_index(SAMPLE_ROOT))  # every signer held out once
+    assert set(held_out["fold"]) == {1, 2} and held_out["known"].all()
+    assert clips["confidence"].between(0, 1).all()
+    refused = clips[~clips["accepted"]]
+    assert refused["reason"].str.len().gt(0).all()  # every "not sure" says why
+    other = clips[clips["source"] == "asl-app-100"]
+    assert len(other) == 2 * 100 and (~other["known"]).sum() == 2 * 98

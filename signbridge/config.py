@@ -36,6 +36,9 @@ class AugmentConfig(Settings):
     """Random variations drawn afresh for every training sequence in every epoch (tf.data)."""
 
     enabled: bool = True
+    hand_shift: float = Field(
+        0.0, description="Move both hands against the body by up to this many shoulder widths "
+        "(x and y): signers sign a little higher, lower or wider than one another.")
     scale: float = 0.1
     rotate_degrees: float = 10.0
     shift: float = 0.05

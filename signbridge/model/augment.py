@@ -9,13 +9,17 @@ import math
 import tensorflow as tf
 
 from signbridge.config import AugmentConfig
-from signbridge.data.landmarks import cached_part_slices
+from signbridge.data.landmarks import POSE_SHOULDERS, cached_part_slices
+
+POSE_ARM_ENDS = tuple(range(15, 23))  # the pose's wrists and hand points, moved with the hands
 
 
 def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
-    """One variation of `[n, points, 3]`: affine x/y (with an aspect change), speed, short
-    clips, dropouts."""
+    """One variation of `[n, points, 3]`: the hands moved against the body, affine x/y (with an
+    aspect change), speed, short clips, dropouts."""
     points = tf.cast(points, tf.float32)
+    if config.hand_shift:
+        points = shift_hands(points, config.hand_shift)
     xy, z = points[..., :2], points[..., 2:]
 
     angle = tf.random.uniform([], -1.0, 1.0) * config.rotate_degrees * math.pi / 180
@@ -48,6 +52,28 @@ def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
         hidden = tf.random.uniform([]) < config.part_dropout  # as if MediaPipe missed this hand
         points = _hide(points, parts[hand], hidden)
     return points
+
+
+def shoulder_width(points: tf.Tensor) -> tf.Tensor:
+    """Mean distance between the shoulders in x over `[n, points, 3]` (0.2 if never seen)."""
+    pose = cached_part_slices()["pose"]
+    shoulders = tf.gather(points[:, pose, 0], list(POSE_SHOULDERS), axis=1)
+    width = tf.abs(shoulders[:, 0] - shoulders[:, 1])
+    width = tf.boolean_mask(width, tf.math.is_finite(width))
+    return tf.cond(tf.size(width) > 0, lambda: tf.reduce_mean(width), lambda: tf.constant(0.2))
+
+
+def shift_hands(points: tf.Tensor, most: float) -> tf.Tensor:
+    """Both hands, with the pose's wrists and hand points, moved together by up to `most`
+    shoulder widths in x and y: one signer signs a little higher, lower or wider than another.
+    (A counterexample moves them 0.8-1.6 shoulder widths: another sign.)"""
+    parts = cached_part_slices()
+    rows = [*range(parts["left_hand"].start, parts["left_hand"].stop),
+            *range(parts["right_hand"].start, parts["right_hand"].stop),
+            *(parts["pose"].start + i for i in POSE_ARM_ENDS)]
+    moved = tf.scatter_nd([[row] for row in rows], tf.ones([len(rows)]), [tf.shape(points)[1]])
+    offset = tf.random.uniform([2], -most, most) * shoulder_width(points)
+    return points + moved[None, :, None] * tf.concat([offset, [0.0]], 0)[None, None, :]
 
 
 def _few_frames(points: tf.Tensor, most: int) -> tf.Tensor:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from signbridge.data.landmarks import POSE_SHOULDERS, cached_part_slices
+from signbridge.model.augment import shoulder_width
 
 # Hand points (MediaPipe 21-point hand): finger joints above each knuckle, and the knuckles.
 FINGER_JOINTS = ((6, 7, 8), (10, 11, 12), (14, 15, 16), (18, 19, 20))  # index .. pinky
@@ -40,14 +41,6 @@ def _hands(points: tf.Tensor) -> tuple[slice, slice, tf.Tensor]:
     return left, right, seen[0] > seen[1]
 
 
-def _shoulder_width(points: tf.Tensor) -> tf.Tensor:
-    pose = cached_part_slices()["pose"]
-    shoulders = tf.gather(points[:, pose, 0], list(POSE_SHOULDERS), axis=1)
-    width = tf.abs(shoulders[:, 0] - shoulders[:, 1])
-    width = tf.boolean_mask(width, tf.math.is_finite(width))
-    return tf.cond(tf.size(width) > 0, lambda: tf.reduce_mean(width), lambda: tf.constant(0.2))
-
-
 def _replace_rows(points: tf.Tensor, rows: slice, values: tf.Tensor) -> tf.Tensor:
     return tf.concat([points[:, :rows.start], values, points[:, rows.stop:]], axis=1)
 
@@ -62,7 +55,7 @@ def _for_dominant(points: tf.Tensor, change) -> tf.Tensor:
 def _move_elsewhere(points: tf.Tensor) -> tf.Tensor:
     """Both hands shifted by 0.8-1.6 shoulder widths: the same motion at another place."""
     angle = tf.random.uniform([], 0.0, 2 * math.pi)
-    distance = tf.random.uniform([], 0.8, 1.6) * _shoulder_width(points)
+    distance = tf.random.uniform([], 0.8, 1.6) * shoulder_width(points)
     offset = tf.stack([tf.cos(angle), tf.sin(angle), 0.0]) * distance
     parts = cached_part_slices()
     for hand in ("left_hand", "right_hand"):

@@ -1,11 +1,12 @@
 """The full-data recipe: its config is valid, its model is ~1-3 M parameters, its options train."""
 
 import numpy as np
+import tensorflow as tf
 import yaml
 
 from signbridge.config import AugmentConfig, ModelConfig, PreprocessConfig, TrainConfig
 from signbridge.data.landmarks import cached_part_slices, cached_rows
-from signbridge.model.augment import augment_points
+from signbridge.model.augment import augment_points, shift_hands, shoulder_width
 from signbridge.model.network import build_classifier
 from signbridge.model.training import learning_rate
 from tests.conftest import PROJECT_ROOT
@@ -50,3 +51,23 @@ def test_augmentation_varies_geometry_and_speed_but_keeps_the_contract(sample_da
     pose = cached_part_slices()["pose"]
     assert not np.allclose(moved.numpy()[:, pose], points[:, pose], equal_nan=True)
     assert np.array_equal(np.isnan(moved.numpy()), np.isnan(points))  # NaN stays NaN
+
+
+def test_hand_shift_moves_the_hands_against_the_body_within_its_bound(sample_dataset):
+    points = sample_dataset.sequence(3)[:, cached_rows()]
+    parts = cached_part_slices()
+    width = float(shoulder_width(points))
+    for seed in range(5):
+        tf.random.set_seed(seed)
+        moved = shift_hands(points, 0.2).numpy()
+        offset = np.nanmean(moved[:, parts["right_hand"], :2] - points[:, parts["right_hand"], :2],
+                            axis=(0, 1))
+        assert 0 < np.abs(offset).max() <= 0.2 * width + 1e-6
+        for hand in ("left_hand", "right_hand"):  # both hands move together, NaN stays NaN
+            shift = moved[:, parts[hand], :2] - points[:, parts[hand], :2]
+            assert np.allclose(shift[np.isfinite(shift)].reshape(-1, 2), offset, atol=1e-5)
+        wrists = parts["pose"].start + 15
+        assert np.allclose(moved[:, wrists, :2] - points[:, wrists, :2], offset, atol=1e-5)
+        shoulders = parts["pose"].start + 11
+        assert np.array_equal(moved[:, shoulders], points[:, shoulders])  # the body stays
+        assert np.array_equal(moved[..., 2], points[..., 2], equal_nan=True)

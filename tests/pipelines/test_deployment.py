@@ -11,7 +11,10 @@ import pytest
 
 from tests.conftest import cli_json, free_port, run_cli, write_config
 
-ONE_MEMBER = {"network": {"members": 1}}  # deployment, not the ensemble, is under test here
+# Deployment, not the ensemble or the extra figures, is under test here: one member, no quantized
+# exports, no other-source evaluation (promotion compares top-1 on the held-out signers).
+LEAN = {"network": {"members": 1}, "export": {"quantized": []},
+        "evaluation": {"other_sources": []}}
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +26,8 @@ def deploy_home(tmp_path_factory):
     port = free_port()
     paths = {
         "worse": write_config("configs/train_tiny.yaml", configs / "worse.yaml",
-                              training={"epochs": 1, "learning_rate": 1.0e-7}, **ONE_MEMBER),
-        "good": write_config("configs/train_tiny.yaml", configs / "good.yaml", **ONE_MEMBER),
+                              training={"epochs": 1, "learning_rate": 1.0e-7}, **LEAN),
+        "good": write_config("configs/train_tiny.yaml", configs / "good.yaml", **LEAN),
         "deploy": write_config("configs/deploy.yaml", configs / "deploy.yaml",
                                deploy={"app": {"host": "127.0.0.1", "port": port}}),
     }

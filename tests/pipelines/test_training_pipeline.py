@@ -135,15 +135,17 @@ def test_predict_says_whether_each_answer_is_accepted(trained_home, tmp_path):
 
 
 def test_two_configs_compare_side_by_side_in_one_experiment(tmp_path):
-    other = write_config("configs/train_tiny.yaml", tmp_path / "tiny_narrow.yaml",
-                         network={"width": 16}, export={"quantized": []})
-    result = run_cli("train", "--config", "configs/train_tiny.yaml", "--config", str(other),
+    lean = {"export": {"quantized": []}, "evaluation": {"other_sources": []}}
+    wide, narrow = (write_config("configs/train_tiny.yaml", tmp_path / f"tiny_{name}.yaml",
+                                 network={"width": width, "members": 1}, **lean)
+                    for name, width in (("wide", 32), ("narrow", 16)))
+    result = run_cli("train", "--config", str(wide), "--config", str(narrow),
                      "--experiment", "compare-widths", home=tmp_path / "home")
     assert result.returncode == 0, result.stderr[-4000:]
     client = mlflow_client(tmp_path / "home")
     experiment = client.get_experiment_by_name("compare-widths")
     runs = client.search_runs([experiment.experiment_id])
-    assert sorted(r.data.tags["config"] for r in runs) == ["tiny_narrow", "train_tiny"]
+    assert sorted(r.data.tags["config"] for r in runs) == ["tiny_narrow", "tiny_wide"]
     assert len({r.data.tags["data_fingerprint"] for r in runs}) == 1  # same data
     assert sorted(r.data.params["network.width"] for r in runs) == ["16", "32"]
     assert all("eval/top1_accuracy" in r.data.metrics for r in runs)

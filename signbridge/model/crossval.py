@@ -101,8 +101,10 @@ def cross_validate(
         row = {"fold": fold.number, "held_out_signers": ",".join(fold.held_out),
                "sequences": len(raw), "best_epoch": result.best_epoch, **assessment.metrics}
         rows.append(row)
-        held_out_signs = OtherSource("held_out", sequences,
-                                     [index_to_sign()[label] for label in raw.labels])
+        held_out_signs = OtherSource(
+            "held_out", sequences, [index_to_sign()[label] for label in raw.labels],
+            [f"{who}/{what}" for who, what in zip(raw.participant_ids, raw.sequence_ids,
+                                                  strict=True)])
         outputs = [(held_out_signs, assessment.outputs), *assessment.other_outputs]
         tradeoff += threshold_rows(fold.number, outputs, assessment.rule)
         clips += clip_rows(fold.number, outputs, assessment.rule)
@@ -112,9 +114,10 @@ def cross_validate(
 
 
 def clip_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], rule) -> list[dict]:
-    """One row per clip of each source: the true sign, the answer and its confidence, whether it
-    was accepted and why not, the signing hand's distance to the known handshapes and the
-    evidence (frames, frames with a hand), so a fold's failures can be read clip by clip."""
+    """One row per clip of each source (named participant/sequence, or by its file): the true
+    sign, the answer and its confidence, whether it was accepted and why not, the signing hand's
+    distance to the known handshapes (and the limit), and the evidence (frames, frames with a
+    hand), so a fold's failures can be read clip by clip."""
     signs = list(index_to_sign())
     bank = rule.handshape_bank
     rows = []
@@ -124,12 +127,14 @@ def clip_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], rule) ->
                 zip(judged.answers, source.sequences, strict=True)):
             distance = bank.distance(frames) if bank is not None else None
             rows.append({
-                "fold": fold, "source": source.name, "clip": number,
+                "fold": fold, "source": source.name,
+                "clip": source.names[number] if source.names else str(number),
                 "sign": judged.signs[number], "known": judged.signs[number] in rule.known_signs,
                 "answer": answer.top[0][0] if answer.top else "",
                 "confidence": answer.top[0][1] if answer.top else 0.0,
                 "accepted": answer.accepted, "reason": answer.reason,
                 "handshape_distance": np.nan if distance is None else distance,
+                "handshape_limit": rule.max_handshape_distance,
                 "frames": answer.frames, "frames_with_hands": answer.frames_with_hands})
     return rows
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -129,6 +129,7 @@ class OtherSource:
     name: str
     sequences: list[np.ndarray]  # raw [n, 543, 3]
     signs: list[str]
+    names: list[str] = field(default_factory=list)  # where each sequence came from (optional)
 
 
 def load_other_source(name: str, root, index_name: str) -> OtherSource | None:
@@ -141,7 +142,7 @@ def load_other_source(name: str, root, index_name: str) -> OtherSource | None:
         return None
     index = read_index(root, index_name)
     return OtherSource(name, [read_landmark_file(p) for p in index["path"]],
-                       index["sign"].tolist())
+                       index["sign"].tolist(), index["path"].astype(str).tolist())
 
 
 def predict_in_batches(model, inputs: list[np.ndarray], batch_size: int = 64) -> np.ndarray:

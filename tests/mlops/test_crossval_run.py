@@ -37,7 +37,12 @@ def test_crossval_trains_a_model_per_fold_and_reports_every_threshold(tmp_path, 
     clips = pd.read_csv(client.download_artifacts(run.info.run_id, "crossval/clips.csv",
                                                   str(tmp_path)))
     held_out = clips[clips["source"] == "held_out"]
-    assert len(held_out) == len(read_index(SAMPLE_ROOT))  # every signer held out once
+    index = read_index(SAMPLE_ROOT)
+    assert sorted(held_out["clip"]) == sorted(  # every sequence held out once, named
+        f"{who}/{what}" for who, what in zip(index["participant_id"], index["sequence_id"], strict=True))
+    refused_by_shape = clips["reason"].fillna("").str.contains("hand's shape")
+    assert (clips.loc[refused_by_shape, "handshape_distance"]
+            > clips.loc[refused_by_shape, "handshape_limit"]).all()
     assert set(held_out["fold"]) == {1, 2} and held_out["known"].all()
     assert clips["confidence"].between(0, 1).all()
     refused = clips[~clips["accepted"]]

@@ -47,6 +47,9 @@ class AugmentConfig(Settings):
     max_speed: float = 1.25
     frame_dropout: float = 0.1
     part_dropout: float = Field(0.0, description="Chance of hiding each hand for a whole sequence.")
+    hand_gaps: float = Field(
+        0.0, description="Hide each hand in single frames, with a chance per frame drawn up to "
+        "this per sequence, as when MediaPipe misses a hand for a few frames.")
     short_clip: float = Field(
         0.0, description="Chance of keeping only a few frames (2 to short_clip_frames) of a "
         "sequence, evenly spaced: a third of the competition's clips are that short.")

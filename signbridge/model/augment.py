@@ -51,6 +51,22 @@ def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
     for hand in ("left_hand", "right_hand"):
         hidden = tf.random.uniform([]) < config.part_dropout  # as if MediaPipe missed this hand
         points = _hide(points, parts[hand], hidden)
+    if config.hand_gaps:
+        points = hand_gaps(points, config.hand_gaps)
+    return points
+
+
+def hand_gaps(points: tf.Tensor, most: float) -> tf.Tensor:
+    """Hide each hand in some frames, each frame with a chance drawn up to `most` per sequence:
+    MediaPipe often misses a hand for a few frames, and the sign is still the sign."""
+    parts = cached_part_slices()
+    n_frames, n_points = tf.shape(points)[0], tf.shape(points)[1]
+    for hand in ("left_hand", "right_hand"):
+        rows = parts[hand]
+        gaps = tf.random.uniform([n_frames]) < tf.random.uniform([], 0.0, most)
+        in_hand = (tf.range(n_points) >= rows.start) & (tf.range(n_points) < rows.stop)
+        hidden = gaps[:, None] & in_hand[None, :]
+        points = tf.where(hidden[..., None], tf.constant(float("nan")), points)
     return points
 
 

@@ -6,7 +6,7 @@ import yaml
 
 from signbridge.config import AugmentConfig, ModelConfig, PreprocessConfig, TrainConfig
 from signbridge.data.landmarks import cached_part_slices, cached_rows
-from signbridge.model.augment import augment_points, shift_hands, shoulder_width
+from signbridge.model.augment import augment_points, hand_gaps, shift_hands, shoulder_width
 from signbridge.model.network import build_classifier
 from signbridge.model.training import learning_rate
 from tests.conftest import PROJECT_ROOT
@@ -71,3 +71,26 @@ def test_hand_shift_moves_the_hands_against_the_body_within_its_bound(sample_dat
         shoulders = parts["pose"].start + 11
         assert np.array_equal(moved[:, shoulders], points[:, shoulders])  # the body stays
         assert np.array_equal(moved[..., 2], points[..., 2], equal_nan=True)
+
+
+def test_hand_gaps_hide_whole_hands_in_some_frames_and_nothing_else(sample_dataset):
+    parts = cached_part_slices()
+    sequences = [sample_dataset.sequence(i)[:, cached_rows()] for i in range(20)]
+    points = max(sequences, key=lambda s: np.isfinite(s[:, parts["right_hand"], 0]).sum())
+    hands = [parts["left_hand"], parts["right_hand"]]
+    seen = np.isfinite(points[:, parts["right_hand"], 0]).all(axis=1)
+    assert seen.sum() >= 10
+    hidden_share = []
+    for seed in range(5):
+        tf.random.set_seed(seed)
+        gapped = hand_gaps(points, 0.5).numpy()
+        for rows in hands:  # a hand is hidden whole in a frame, or kept exactly
+            kept = np.isfinite(gapped[:, rows]).any(axis=(1, 2))
+            assert np.array_equal(gapped[kept][:, rows], points[kept][:, rows], equal_nan=True)
+            assert np.isnan(gapped[~kept][:, rows]).all()
+        others = np.ones(points.shape[1], bool)
+        for rows in hands:
+            others[rows] = False
+        assert np.array_equal(gapped[:, others], points[:, others], equal_nan=True)
+        hidden_share.append(1 - np.isfinite(gapped[seen][:, parts["right_hand"], 0]).all(axis=1).mean())
+    assert 0 < np.mean(hidden_share) <= 0.5 and max(hidden_share) > 0

@@ -49,8 +49,8 @@ def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
 
     parts = cached_part_slices()
     for hand in ("left_hand", "right_hand"):
-        hidden = tf.random.uniform([]) < config.part_dropout  # as if MediaPipe missed this hand
-        points = _hide(points, parts[hand], hidden)
+        missed = tf.random.uniform([]) < config.part_dropout  # as if MediaPipe missed this hand
+        points = _hide(points, parts[hand], tf.fill([tf.shape(points)[0]], missed))
     if config.hand_gaps:
         points = hand_gaps(points, config.hand_gaps)
     return points
@@ -60,13 +60,9 @@ def hand_gaps(points: tf.Tensor, most: float) -> tf.Tensor:
     """Hide each hand in some frames, each frame with a chance drawn up to `most` per sequence:
     MediaPipe often misses a hand for a few frames, and the sign is still the sign."""
     parts = cached_part_slices()
-    n_frames, n_points = tf.shape(points)[0], tf.shape(points)[1]
     for hand in ("left_hand", "right_hand"):
-        rows = parts[hand]
-        gaps = tf.random.uniform([n_frames]) < tf.random.uniform([], 0.0, most)
-        in_hand = (tf.range(n_points) >= rows.start) & (tf.range(n_points) < rows.stop)
-        hidden = gaps[:, None] & in_hand[None, :]
-        points = tf.where(hidden[..., None], tf.constant(float("nan")), points)
+        gaps = tf.random.uniform([tf.shape(points)[0]]) < tf.random.uniform([], 0.0, most)
+        points = _hide(points, parts[hand], gaps)
     return points
 
 
@@ -101,10 +97,10 @@ def _few_frames(points: tf.Tensor, most: int) -> tf.Tensor:
     return tf.gather(points, positions)
 
 
-def _hide(points: tf.Tensor, rows: slice, hidden: tf.Tensor) -> tf.Tensor:
-    mask = tf.concat([
-        tf.zeros([rows.start], tf.bool),
-        tf.fill([rows.stop - rows.start], hidden),
-        tf.zeros([tf.shape(points)[1] - rows.stop], tf.bool),
-    ], axis=0)
-    return tf.where(mask[None, :, None], tf.constant(float("nan")), points)
+def _hide(points: tf.Tensor, rows: slice, frames: tf.Tensor) -> tf.Tensor:
+    """`rows` of `[n, points, 3]` set to NaN (not detected) in the frames where `frames` [n] is
+    true."""
+    n_points = tf.shape(points)[1]
+    in_rows = (tf.range(n_points) >= rows.start) & (tf.range(n_points) < rows.stop)
+    hidden = frames[:, None] & in_rows[None, :]
+    return tf.where(hidden[..., None], tf.constant(float("nan")), points)

@@ -74,6 +74,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def lean(**sections: dict) -> dict[str, dict]:
+    """Config overrides for tests of something other than the model (deployment, tracking): one
+    member, no quantized exports, no other-source evaluation; `sections` add to or override them."""
+    overrides = {"network": {"members": 1}, "export": {"quantized": []},
+                 "evaluation": {"other_sources": []}}
+    for section, values in sections.items():
+        overrides[section] = overrides.get(section, {}) | values
+    return overrides
+
+
 def write_config(source: str, path: Path, **overrides: dict) -> Path:
     """A copy of a YAML config with some `parameters:` sections updated."""
     import yaml

@@ -9,12 +9,7 @@ import socket
 import mlflow
 import pytest
 
-from tests.conftest import cli_json, free_port, run_cli, write_config
-
-# Deployment, not the ensemble or the extra figures, is under test here: one member, no quantized
-# exports, no other-source evaluation (promotion compares top-1 on the held-out signers).
-LEAN = {"network": {"members": 1}, "export": {"quantized": []},
-        "evaluation": {"other_sources": []}}
+from tests.conftest import cli_json, free_port, lean, run_cli, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +21,8 @@ def deploy_home(tmp_path_factory):
     port = free_port()
     paths = {
         "worse": write_config("configs/train_tiny.yaml", configs / "worse.yaml",
-                              training={"epochs": 1, "learning_rate": 1.0e-7}, **LEAN),
-        "good": write_config("configs/train_tiny.yaml", configs / "good.yaml", **LEAN),
+                              **lean(training={"epochs": 1, "learning_rate": 1.0e-7})),
+        "good": write_config("configs/train_tiny.yaml", configs / "good.yaml", **lean()),
         "deploy": write_config("configs/deploy.yaml", configs / "deploy.yaml",
                                deploy={"app": {"host": "127.0.0.1", "port": port}}),
     }

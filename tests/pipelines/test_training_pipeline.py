@@ -15,6 +15,7 @@ from tests.conftest import (
     PROJECT_ROOT,
     SAMPLE_ROOT,
     isolated_env,
+    lean,
     parse_json_lines,
     run_cli,
     write_config,
@@ -135,9 +136,8 @@ def test_predict_says_whether_each_answer_is_accepted(trained_home, tmp_path):
 
 
 def test_two_configs_compare_side_by_side_in_one_experiment(tmp_path):
-    lean = {"export": {"quantized": []}, "evaluation": {"other_sources": []}}
     wide, narrow = (write_config("configs/train_tiny.yaml", tmp_path / f"tiny_{name}.yaml",
-                                 network={"width": width, "members": 1}, **lean)
+                                 **lean(network={"width": width}))
                     for name, width in (("wide", 32), ("narrow", 16)))
     result = run_cli("train", "--config", str(wide), "--config", str(narrow),
                      "--experiment", "compare-widths", home=tmp_path / "home")

@@ -205,8 +205,9 @@ def _print_service() -> None:
     state = service.status()
     if state.get("healthy"):
         print(f"App (model version {state['model_version']}): {state['url']}")
-        print(f"API: {state['url']}/docs   Logs: zenml deployment logs {state['name']}   "
-              "Stop: python run_pipeline.py stop")
+        print(f"API: {state['url']}/docs")
+        print(f"Logs: {workspace.zenml_command('deployment logs ' + str(state['name']))}")
+        print(f"Stop: {workspace.uv_run('python run_pipeline.py stop')}")
     print(f"MLflow UI:  {workspace.mlflow_ui_command()}")
 
 
@@ -281,8 +282,9 @@ def import_model(args: argparse.Namespace) -> None:
     print(f"\nImported {args.file} as {name} version {version} (MLflow registry; ZenML model "
           f"version {zenml_version.number}): top-1 {metrics.get('top1_accuracy', float('nan')):.4f} "
           f"on {int(metrics.get('evaluation_sequences', 0))} held-out sequences")
-    print(f"Export: python run_pipeline.py export --version {version} --out exported/   "
-          "Compare with production: python run_pipeline.py deploy")
+    print(f"Export: {workspace.uv_run(f'python run_pipeline.py export --version {version}')} "
+          "--out exported/")
+    print(f"Compare with production: {workspace.uv_run('python run_pipeline.py deploy')}")
 
 
 def predict(args: argparse.Namespace) -> int:

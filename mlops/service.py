@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
+from signbridge import workspace
 from signbridge.config import AppConfig
 from signbridge.errors import SignbridgeError, first_line
 
@@ -71,7 +72,8 @@ def deploy(model_name: str, model_version: str, model_dir: str, settings: AppCon
         with _reaping_dead_children():
             return configured.deploy(deployment_name=DEPLOYMENT_NAME, timeout=START_TIMEOUT_S)
     except (ZenMLBaseException, RuntimeError) as error:
-        log = status().get("log_file") or f"`zenml deployment logs {DEPLOYMENT_NAME}`"
+        log = (status().get("log_file")
+               or f"`{workspace.zenml_command('deployment logs ' + DEPLOYMENT_NAME)}`")
         raise SignbridgeError(f"the app did not start ({first_line(error)}); see {log}") from error
 
 

@@ -7,6 +7,7 @@ local artifact store, so `mlflow ui` and the CLI commands read the very runs the
 """
 
 import os
+import shutil
 from pathlib import Path
 
 from signbridge.config import PROJECT_ROOT
@@ -66,10 +67,24 @@ def mlflow_artifact_root() -> str:
     return f"file:{artifact_store_dir()}/mlflow_artifacts"
 
 
+def uv_run(command: str) -> str:
+    """`command` run in the project's environment, as a line to paste into a new shell in the
+    project folder: `uv run ...`, with uv's full path where `make` installed it off the PATH."""
+    installed = Path.home() / ".local" / "bin" / "uv"
+    uv = "uv" if shutil.which("uv") or not installed.exists() else str(installed)
+    return f"{uv} run {command}"
+
+
+def zenml_command(command: str) -> str:
+    """A `zenml ...` CLI line that reads this project's ZenML store, not the user's default one."""
+    return f"ZENML_CONFIG_PATH={zenml_config_dir()} {uv_run('zenml ' + command)}"
+
+
 def mlflow_ui_command() -> str:
     """One worker and no GenAI job runners: the UI answers in seconds on 2 cores, not minutes."""
-    return (f"MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false uv run mlflow ui --backend-store-uri "
-            f"{mlflow_tracking_uri()} --host 127.0.0.1 --port {MLFLOW_UI_PORT} --workers 1")
+    return (f"MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false "
+            f"{uv_run('mlflow ui')} --backend-store-uri {mlflow_tracking_uri()} "
+            f"--host 127.0.0.1 --port {MLFLOW_UI_PORT} --workers 1")
 
 
 def mlflow_ui_url(experiment_id: str | None = None, run_id: str | None = None) -> str:

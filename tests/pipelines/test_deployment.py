@@ -5,11 +5,12 @@ a worse one never; the ZenML deployment is redeployed only when production chang
 import os
 import signal
 import socket
+import subprocess
 
 import mlflow
 import pytest
 
-from tests.conftest import cli_json, free_port, lean, run_cli, write_config
+from tests.conftest import PROJECT_ROOT, cli_json, free_port, lean, run_cli, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -115,6 +116,16 @@ def test_a_dead_server_is_reported_and_serve_starts_it_again(deploy_home):
     revived = run_cli("serve", "--config", str(paths["deploy"]), home=home)
     assert revived.returncode == 0, revived.stderr[-3000:]
     assert service_status(home)["healthy"] and service_status(home)["model_version"] == "2"
+
+    # The printed log command works pasted into a new shell: it names this project's ZenML store.
+    logs = next(line.removeprefix("Logs: ") for line in revived.stdout.splitlines()
+                if line.startswith("Logs: "))
+    fresh_shell = {name: value for name, value in os.environ.items()
+                   if name not in ("ZENML_CONFIG_PATH", "SIGNBRIDGE_HOME", "VIRTUAL_ENV")}
+    shown = subprocess.run(logs, shell=True, cwd=PROJECT_ROOT, env=fresh_shell,
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    assert "GET /health" in shown.stdout + shown.stderr
 
 
 def test_stop_leaves_nothing_listening_and_status_says_so(deploy_home):

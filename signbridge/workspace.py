@@ -7,6 +7,7 @@ local artifact store, so `mlflow ui` and the CLI commands read the very runs the
 """
 
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -71,13 +72,13 @@ def uv_run(command: str) -> str:
     """`command` run in the project's environment, as a line to paste into a new shell in the
     project folder: `uv run ...`, with uv's full path where `make` installed it off the PATH."""
     installed = Path.home() / ".local" / "bin" / "uv"
-    uv = "uv" if shutil.which("uv") or not installed.exists() else str(installed)
+    uv = "uv" if shutil.which("uv") or not installed.exists() else shlex.quote(str(installed))
     return f"{uv} run {command}"
 
 
 def zenml_command(command: str) -> str:
     """A `zenml ...` CLI line that reads this project's ZenML store, not the user's default one."""
-    return f"ZENML_CONFIG_PATH={zenml_config_dir()} {uv_run('zenml ' + command)}"
+    return f"ZENML_CONFIG_PATH={shlex.quote(str(zenml_config_dir()))} {uv_run('zenml ' + command)}"
 
 
 def mlflow_ui_command() -> str:

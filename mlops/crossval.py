@@ -6,12 +6,16 @@ from __future__ import annotations
 import hashlib
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from signbridge import workspace
 from signbridge.config import load_training_config
 from signbridge.errors import SignbridgeError
+
+if TYPE_CHECKING:
+    from signbridge.model.crossval import CrossValidation
 
 SUMMARY = ("top1_accuracy", "accepted_right", "not_sure")
 LOWER_IS_BETTER = ("not_sure",)  # on known signs: its worst fold is the highest
@@ -49,15 +53,16 @@ def run_cross_validation(config_path: Path, data: str | None, folds: int,
         mlflow.set_tags({"config": config_path.stem, "kind": "crossval"})
         mlflow.log_params({"folds": folds, "signers": signers, "data_root": str(root)})
 
-        def report(row: dict) -> None:
+        def report(row: dict, so_far: CrossValidation) -> None:
             unknown = "".join(f", {name.split('/')[0]} other signs not sure {value:.3f}"
                               for name, value in row.items()
                               if name.endswith("/unknown_not_sure"))
+            mlflow.log_metrics({f"fold/{name}": value for name, value in row.items()
+                                if isinstance(value, float)}, step=row["fold"])
+            log_tables(so_far)  # finished folds survive a stopped run
             print(f"fold {row['fold']:>2} ({row['held_out_signers']}): top-1 "
                   f"{row['top1_accuracy']:.3f}, accepted and right {row['accepted_right']:.3f}"
                   f"{unknown}", flush=True)
-            mlflow.log_metrics({f"fold/{name}": value for name, value in row.items()
-                                if isinstance(value, float)}, step=row["fold"])
 
         result = cross_validate(everything, config, folds, others, on_fold=report)
         table = result.folds
@@ -65,16 +70,23 @@ def run_cross_validation(config_path: Path, data: str | None, folds: int,
         tradeoff = summarise_tradeoff(result.tradeoff)
         mlflow.log_metrics({f"crossval/{name}": value for name, value in summary.items()})
         mlflow.log_table(table, "crossval/folds.json")
-        mlflow.log_text(table.to_csv(index=False), "crossval/folds.csv")
-        mlflow.log_text(result.tradeoff.to_csv(index=False), "crossval/thresholds_per_fold.csv")
+        log_tables(result)
         mlflow.log_table(tradeoff, "crossval/thresholds.json")
-        mlflow.log_text(result.clips.to_csv(index=False), "crossval/clips.csv")
         mlflow.log_image(tradeoff_plot(tradeoff, config.evaluation.min_confidence),
                          "crossval/thresholds.png")
     print(table_markdown(table, summary))
     print("\nFixed acceptance thresholds (mean / worst fold; `evaluation.min_confidence`):")
     print(tradeoff_markdown(tradeoff))
     return table
+
+
+def log_tables(result: CrossValidation) -> None:
+    """The per-fold, per-threshold and per-clip tables of the active MLflow run, as CSV."""
+    import mlflow
+
+    mlflow.log_text(result.folds.to_csv(index=False), "crossval/folds.csv")
+    mlflow.log_text(result.tradeoff.to_csv(index=False), "crossval/thresholds_per_fold.csv")
+    mlflow.log_text(result.clips.to_csv(index=False), "crossval/clips.csv")
 
 
 def summarise_tradeoff(per_fold: pd.DataFrame) -> pd.DataFrame:

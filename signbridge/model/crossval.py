@@ -68,11 +68,14 @@ def cross_validate(
     config: TrainingConfig,
     folds: int,
     others: list[OtherSource] | None = None,
-    on_fold: Callable[[dict], None] | None = None,
+    on_fold: Callable[[dict, CrossValidation], None] | None = None,
 ) -> CrossValidation:
     """Train one model per fold and assess it on the fold's held-out signers (and on other
     sources): one row per fold with top-1, accepted-and-right, "not sure" and the restored epoch,
     and what each of `THRESHOLDS` would do as a fixed acceptance threshold.
+
+    `on_fold` gets each finished fold's row and everything measured so far, so a long run that
+    is stopped keeps its finished folds.
     """
     from signbridge.data.landmarks import expand_cached_rows
     from signbridge.model.evaluation import assess
@@ -109,7 +112,11 @@ def cross_validate(
         tradeoff += threshold_rows(fold.number, outputs, assessment.rule)
         clips += clip_rows(fold.number, outputs, assessment.rule)
         if on_fold:
-            on_fold(row)
+            on_fold(row, _so_far(rows, tradeoff, clips))
+    return _so_far(rows, tradeoff, clips)
+
+
+def _so_far(rows: list[dict], tradeoff: list[dict], clips: list[dict]) -> CrossValidation:
     return CrossValidation(pd.DataFrame(rows), pd.DataFrame(tradeoff), pd.DataFrame(clips))
 
 

@@ -111,8 +111,8 @@ def find(name: str, version: str | None = None) -> RegisteredVersion:
                 versions = client.search_model_versions(f"name = '{name}'")
                 if not versions:
                     raise SignbridgeError(
-                        f"no model '{name}' in {workspace.mlflow_tracking_uri()}; run "
-                        "`python run_pipeline.py train` first") from None
+                        f"no model '{name}' in {workspace.mlflow_tracking_uri()}; "
+                        f"{_train_first()}") from None
                 found = max(versions, key=lambda v: int(v.version))
     except MlflowException as error:
         raise SignbridgeError(f"model '{name}' version {version or PRODUCTION} not found in "
@@ -155,8 +155,7 @@ def candidate(name: str):
     for version in versions.items:
         if MLFLOW_VERSION_KEY in version.run_metadata:
             return version
-    raise SignbridgeError(f"no version of model '{name}' has a model package yet; run "
-                          "`python run_pipeline.py train` first")
+    raise SignbridgeError(f"no version of model '{name}' has a model package yet; {_train_first()}")
 
 
 def production(name: str):
@@ -202,3 +201,6 @@ def record_decision(name: str, version: str, decision: str, reason: str) -> None
     client.update_model_version(name, version, description=(
         f"{previous}\n\n## Promotion decision\n\n**{decision}** ({when}): {reason}\n"))
 
+
+def _train_first() -> str:
+    return f"train one first: `make run`, or `{workspace.uv_run('python run_pipeline.py train')}`"

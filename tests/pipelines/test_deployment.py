@@ -143,4 +143,5 @@ def test_stop_leaves_nothing_listening_and_status_says_so(deploy_home):
 def test_serving_without_a_model_says_to_train_first(tmp_path):
     result = run_cli("serve", home=tmp_path / "empty-home")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "no model 'signbridge-asl'" in result.stderr and "train" in result.stderr
+    assert "no model 'signbridge-asl'" in result.stderr
+    assert "`make run`" in result.stderr and " run python run_pipeline.py train`" in result.stderr

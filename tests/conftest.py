@@ -33,14 +33,17 @@ def isolated_env(home: Path) -> dict[str, str]:
     return env
 
 
+def cli_command(*args: str) -> list[str]:
+    """The command line of `run_pipeline.py` with `args`, run by this interpreter."""
+    return [sys.executable, str(PROJECT_ROOT / "run_pipeline.py"), *args]
+
+
 def run_cli(*args: str, home: Path, timeout: int = 900,
             env_overrides: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run `run_pipeline.py` in a fresh process against an isolated workspace."""
     env = {**isolated_env(home), **(env_overrides or {})}
-    return subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "run_pipeline.py"), *args],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
-    )
+    return subprocess.run(cli_command(*args), cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 threshold tables printed, and the run with its figures in MLflow."""
 
 import subprocess
-import sys
 
 import mlflow
 import pandas as pd
@@ -10,34 +9,39 @@ from PIL import Image
 
 from signbridge import workspace
 from signbridge.data.files import read_index
-from tests.conftest import PROJECT_ROOT, SAMPLE_ROOT, isolated_env, write_config
+from tests.conftest import PROJECT_ROOT, SAMPLE_ROOT, cli_command, isolated_env, write_config
 
 
 def test_crossval_trains_a_model_per_fold_and_reports_every_threshold(tmp_path, monkeypatch):
     config = write_config("configs/train_tiny.yaml", tmp_path / "tiny_one_member.yaml",
                           network={"members": 1})  # the ensemble is tested by the pipeline tests
     errors = tmp_path / "stderr.txt"
-    with errors.open("w") as stderr:  # a file: a full pipe would stall the run
-        process = subprocess.Popen(
-            [sys.executable, str(PROJECT_ROOT / "run_pipeline.py"), "crossval", "--config",
-             str(config), "--data", str(SAMPLE_ROOT), "--folds", "2"],
-            cwd=PROJECT_ROOT, env=isolated_env(tmp_path), stdout=subprocess.PIPE, stderr=stderr,
-            text=True)
-    first = []  # the lines up to the first fold's (all of them if the run ended first)
-    for line in process.stdout:
-        first.append(line.rstrip("\n"))
-        if line.startswith("fold "):
-            break
-    for name, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(name, value)
-    client = mlflow.MlflowClient(workspace.mlflow_tracking_uri())
-    # While the second fold trains, the first one's clips are already in the run: a run stopped
-    # half way keeps its finished folds.
-    assert first and first[-1].startswith("fold  1"), errors.read_text()[-3000:]
-    so_far = pd.read_csv(client.download_artifacts(
-        _only_run(client).info.run_id, "crossval/clips.csv", str(tmp_path / "so_far")))
-    assert set(so_far["fold"]) == {1} and len(so_far) > 100
-    stdout, _ = process.communicate(timeout=900)
+    command = cli_command("crossval", "--config", str(config), "--data", str(SAMPLE_ROOT),
+                          "--folds", "2")
+    # stderr to a file: a full pipe would stall the run. Leaving the block kills the run if an
+    # assertion failed while it trained.
+    with errors.open("w") as stderr, subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=isolated_env(tmp_path), stdout=subprocess.PIPE,
+            stderr=stderr, text=True) as process:
+        try:
+            first = []  # the lines up to the first fold's (all of them if the run ended first)
+            for line in process.stdout:
+                first.append(line.rstrip("\n"))
+                if line.startswith("fold "):
+                    break
+            for name, value in isolated_env(tmp_path).items():
+                monkeypatch.setenv(name, value)
+            client = mlflow.MlflowClient(workspace.mlflow_tracking_uri())
+            # While the second fold trains, the first one's clips are already in the run: a run
+            # stopped half way keeps its finished folds.
+            assert first and first[-1].startswith("fold  1"), errors.read_text()[-3000:]
+            so_far = pd.read_csv(client.download_artifacts(
+                _only_run(client).info.run_id, "crossval/clips.csv", str(tmp_path / "so_far")))
+            assert set(so_far["fold"]) == {1} and len(so_far) > 100
+            stdout, _ = process.communicate(timeout=900)
+        finally:
+            if process.poll() is None:
+                process.kill()
     assert process.returncode == 0, errors.read_text()[-3000:]
     lines = first + stdout.splitlines()
     folds = [line for line in lines if line.startswith("fold ")]

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import (
     PROJECT_ROOT,
     SAMPLE_ROOT,
+    cli_command,
     isolated_env,
     lean,
     parse_json_lines,
@@ -172,10 +173,9 @@ def test_a_killed_training_run_resumes_and_its_mlflow_run_goes_on(trained_home, 
                           evaluation={"other_sources": []})
     home = tmp_path / "home"
     checkpoints = home / "artifacts" / "checkpoints"
-    command = [sys.executable, str(PROJECT_ROOT / "run_pipeline.py"), "train", "--config",
-               str(config)]
-    with subprocess.Popen(command, cwd=PROJECT_ROOT, env=isolated_env(home),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as first:
+    with subprocess.Popen(cli_command("train", "--config", str(config)), cwd=PROJECT_ROOT,
+                          env=isolated_env(home), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL) as first:
         deadline = time.monotonic() + 300
         while _epochs_saved(checkpoints) < 2:
             assert first.poll() is None, "training ended before it could be killed"

@@ -121,6 +121,11 @@ class TrainConfig(Settings):
         "hands are, the handshape (curl, claw, spread), the palm, the movement (reverse, twice, "
         "still) or the use of a second hand. The default leaves out spread, reverse and twice, "
         "which the sample model could not tell from the real sign (configs/train_sample.yaml).")
+    counterexample_target: Literal["known", "all"] = Field(
+        "known", description="Where a counterexample's answer is spread: evenly over the signs "
+        "seen in training ('known'), or over all 250 outputs ('all'), so that the share of the "
+        "answer on the known signs says whether a clip looks like one of them at all "
+        "(`evaluation.min_known_share`). The same with the full data, where all 250 are known.")
     seed: int = 0
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = Field(
         "float32", description="Keras dtype policy while training. The mixed ones compute in 16 "
@@ -156,6 +161,10 @@ class EvaluationConfig(Settings):
         "(`run_pipeline.py crossval` prints the trade-off). Unset, the threshold is fitted on "
         "the validation signers to keep `keep` of their right answers: the better choice when "
         "they hold thousands of sequences, a noisy one when they hold a few dozen.")
+    min_known_share: float = Field(
+        0.0, ge=0, lt=1, description="Answers whose output puts less than this on the known "
+        "signs together are 'not sure' (for models taught with `training.counterexample_target: "
+        "all`, which put little there for what is none of their signs); 0: no check.")
     min_frames: int = Field(2, description="Fewer frames than this are 'not sure'.")
     min_hand_frames: int = Field(1, description="Fewer frames with a hand are 'not sure'.")
     handshape_quantile: float | None = Field(

@@ -116,6 +116,7 @@ def training_dataset(
     counterexample_weight: float = 0.0,
     first_epoch: int = 0,
     counterexample_changes: list[str] | None = None,
+    counterexample_target: str = "known",
 ):
     """Shuffled batches `((features, mask), target, weight)` of freshly augmented sequences.
 
@@ -126,7 +127,8 @@ def training_dataset(
     parallel tf.data workers. Targets are one-hot over the 250 signs. With a
     `counterexample_weight`, every sequence also yields a copy with one of
     `counterexample_changes` made to it (`counterexamples.py`)
-    whose target spreads evenly over the signs seen in training, weighted by that much.
+    whose target spreads evenly over the signs seen in training (`counterexample_target`
+    "known") or over all 250 outputs ("all"), weighted by that much.
     """
     import tensorflow as tf
 
@@ -145,6 +147,8 @@ def training_dataset(
     layer = preprocessing_layer(config)
     known = np.zeros(NUM_SIGNS, np.float32)
     known[np.unique(sequence_table(shard_set)["label"].to_numpy(np.int64))] = 1.0
+    if counterexample_target == "all":
+        known[:] = 1.0
     unsure = tf.constant(known / known.sum())
 
     def features(points):

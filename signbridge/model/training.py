@@ -159,7 +159,7 @@ def train_classifier(
         callbacks.append(_EpochReporter(on_epoch_end))
     batches = training_dataset(train, preprocess, train_config.batch_size, train_config.seed,
                                train_config.counterexample_weight, first_epoch,
-                               train_config.counterexamples)
+                               train_config.counterexamples, train_config.counterexample_target)
     history = model.fit(
         batches,
         validation_data=(tuple(validation.inputs()),

@@ -8,7 +8,7 @@ import pytest
 
 from signbridge.config import PreprocessConfig
 from signbridge.data.files import read_index
-from signbridge.data.landmarks import cached_rows
+from signbridge.data.landmarks import NUM_SIGNS, cached_rows
 from signbridge.data.shards import build_shard_cache, sequence_table, shard_fingerprint
 from signbridge.model.features import build_feature_shards, training_dataset
 from tests.conftest import SAMPLE_ROOT
@@ -100,3 +100,8 @@ def test_every_training_sequence_comes_with_a_weighted_counterexample(tmp_path):
     # A counterexample's target is spread evenly over the signs seen in training.
     np.testing.assert_allclose(targets[~real][:, known], 1 / len(known))
     assert targets[~real].sum(axis=1) == pytest.approx(1.0)
+    # Or over all 250 outputs, so that little of the answer falls on the known signs.
+    spread = training_dataset(one, PreprocessConfig(max_frames=16), batch_size=64, seed=0,
+                              counterexample_weight=0.5, counterexample_target="all")
+    targets = np.concatenate([target.numpy() for _, target, _ in spread])
+    np.testing.assert_allclose(targets[targets.max(axis=1) < 1.0], 1 / NUM_SIGNS, rtol=1e-5)

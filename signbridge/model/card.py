@@ -94,6 +94,11 @@ def _acceptance(rule: dict[str, object] | None) -> str:
             f"distance over the frames at most {rule['max_handshape_distance']:.2f}, as in "
             f"{fitted_on.get('handshape_quantile', 0):.0%} of trained-sign clips of signers the "
             "comparison left out).")
+    if rule.get("min_known_share"):
+        handshape += (
+            f" At least {rule['min_known_share']:.0%} of the model's output must fall on the "
+            "trained signs together (it was taught to spread its answer over all 250 signs for "
+            "changed copies of them).")
     return (
         f"Answers rank only the {len(rule['known_signs'])} trained sign(s). An answer is given "
         f"only when the clip has at least {rule['min_frames']} frames, a hand in at least "

@@ -163,6 +163,7 @@ def fitted_rule(settings, probabilities: np.ndarray, labels: np.ndarray, known_s
 
     rule = fit_acceptance(probabilities, labels, known_signs, list(index_to_sign()), settings.keep,
                           settings.min_frames, settings.min_hand_frames, settings.min_confidence)
+    rule.min_known_share = settings.min_known_share
     if settings.handshape_quantile and known and known.sequences:
         bank, limit, fitted = fit_limit(known.sequences, known.signers,
                                         settings.handshape_quantile)

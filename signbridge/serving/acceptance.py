@@ -2,8 +2,9 @@
 
 An `AcceptanceRule` travels in the model package. It knows the signs the model was trained on
 (answers rank only those), a temperature that calibrates the model's confidence among them, the
-lowest confidence it accepts, the least evidence it needs (frames, frames with a hand) and,
-optionally, the handshapes of the known signs with how far from them a hand may be
+lowest confidence it accepts, the least share of the model's output that must fall on the known
+signs at all, the least evidence it needs (frames, frames with a hand) and, optionally, the
+handshapes of the known signs with how far from them a hand may be
 (`handshape.py`). The
 temperature and the threshold are either fitted on held-out signers (`fit_acceptance`), or the
 threshold is fixed, chosen by leave-signers-out cross-validation, with no rescaling (the choice
@@ -60,6 +61,9 @@ class AcceptanceRule:
     min_confidence: float = 0.0
     min_frames: int = 2
     min_hand_frames: int = 1
+    # The least share of the model's output on the known signs together: a model taught to
+    # spread its answer over all 250 signs for what is none of its signs puts little there.
+    min_known_share: float = 0.0
     fitted_on: dict[str, float] = field(default_factory=dict)  # what the fit saw, for the card
     handshapes: dict | None = None  # a HandshapeBank's dict; None: no handshape check
     max_handshape_distance: float | None = None
@@ -82,8 +86,24 @@ class AcceptanceRule:
         ranked = self.calibrated(probabilities, labels)
         frames, with_hands = len(landmarks), frames_with_hands(landmarks)
         shown = [(sign, p) for sign, p in ranked[:TOP_K] if p >= SHOWN_FROM]
-        reason = self._doubt(ranked, frames, with_hands) or self._unknown_handshape(landmarks)
+        reason = (self._doubt(ranked, frames, with_hands) or self._unfamiliar(probabilities, labels)
+                  or self._unknown_handshape(landmarks))
         return Answer(shown, not reason, reason, frames, with_hands)
+
+    def known_share(self, probabilities: np.ndarray, labels: list[str]) -> float:
+        """The share of the model's output on the known signs together."""
+        index = {sign: i for i, sign in enumerate(labels)}
+        return float(probabilities[[index[s] for s in self.known_signs]].sum())
+
+    def _unfamiliar(self, probabilities: np.ndarray, labels: list[str]) -> str:
+        if not self.min_known_share:
+            return ""
+        share = self.known_share(probabilities, labels)
+        if share >= self.min_known_share:
+            return ""
+        return (f"not sure: this looks unlike every sign this model knows (it puts {share:.0%} "
+                f"of its answer on them, and needs {self.min_known_share:.0%}). "
+                f"It knows {self.known_description()}.")
 
     def _unknown_handshape(self, landmarks: np.ndarray) -> str:
         bank = self.handshape_bank

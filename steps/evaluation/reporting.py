@@ -38,6 +38,9 @@ def report(result: Assessment, others: list[OtherSource]) -> tuple[Image.Image, 
         logger.info("Acceptance rule (fitted on %d validation sequences): temperature %.2f, "
                     "accepts from %.0f%% confidence", rule.fitted_on.get("sequences", 0),
                     rule.temperature, 100 * rule.min_confidence)
+    if rule.min_known_share:
+        logger.info("Known-sign check: at least %.0f%% of the output on the known signs",
+                    100 * rule.min_known_share)
     if rule.max_handshape_distance is not None:
         logger.info("Handshape check: %d known handshapes; a hand may be %.2f from them (%.0f%% "
                     "of %d known-sign clips of signers left out of the comparison)",

@@ -59,6 +59,22 @@ def test_low_confidence_is_not_sure_with_the_reason_in_plain_words():
     assert "hello, thankyou" in answer.reason  # what it knows
 
 
+def test_an_output_mostly_outside_the_known_signs_is_not_sure():
+    rule = AcceptanceRule(KNOWN, min_confidence=0.6, min_known_share=0.5)
+    # Sure among its two signs (90 % hello), but only 30 % of the output is on them at all.
+    output = probabilities(hello=0.27, thankyou=0.03, TV=0.7)
+    elsewhere = rule.judge(output, frames(20, 20), SIGNS)
+    share = output[[sign_to_index()[s] for s in KNOWN]].sum()
+    assert 0.28 < share < 0.3 and rule.known_share(output, SIGNS) == pytest.approx(share)
+    assert not elsewhere.accepted and elsewhere.sign is None
+    assert "unlike every sign this model knows" in elsewhere.reason
+    assert f"puts {share:.0%} of its answer on them" in elsewhere.reason
+    assert [sign for sign, _ in elsewhere.top][0] == "hello"  # still ranked among known signs
+    known = rule.judge(probabilities(hello=0.54, thankyou=0.06, TV=0.4), frames(20, 20), SIGNS)
+    assert known.accepted and known.sign == "hello"
+    assert AcceptanceRule.from_dict(rule.to_dict()).min_known_share == 0.5
+
+
 def test_fit_keeps_the_chosen_share_of_right_answers_and_calibrates():
     rng = np.random.default_rng(0)
     outputs, labels = [], []

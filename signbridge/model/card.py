@@ -52,7 +52,7 @@ The split is **by signer**: no participant appears in more than one of train, va
 {_table(evaluation)}
 
 ## When it says "not sure"
-{_acceptance(acceptance)}
+{acceptance_text(acceptance)}
 
 ## Export
 TFLite, signature `serving_default`, input `inputs` float32 `[n_frames, 543, 3]` (raw frames, NaN
@@ -74,7 +74,7 @@ allowed), output `outputs` float32 `[250]`; preprocessing is inside the model.
 """
 
 
-def _acceptance(rule: dict[str, object] | None) -> str:
+def acceptance_text(rule: dict[str, object] | None) -> str:
     if not rule:
         return "No acceptance rule: every answer is given as is."
     fitted_on = rule.get("fitted_on", {})
@@ -152,7 +152,7 @@ training set: treat the figures as an upper bound, not as accuracy on new signer
 {_table(evaluation)}
 
 ## When it says "not sure"
-{_acceptance(acceptance)}
+{acceptance_text(acceptance)}
 
 ## Limits
 - It ranks all 250 competition signs; a sign outside them gets the nearest of the 250, which the

@@ -8,6 +8,7 @@ import pytest
 
 from signbridge.data.landmarks import NUM_SIGNS, PART_START, index_to_sign, sign_to_index
 from signbridge.errors import SignbridgeError
+from signbridge.model.card import acceptance_text
 from signbridge.serving.acceptance import AcceptanceRule, fit_acceptance
 from signbridge.serving.package import ModelPackage
 
@@ -73,6 +74,9 @@ def test_an_output_mostly_outside_the_known_signs_is_not_sure():
     known = rule.judge(probabilities(hello=0.54, thankyou=0.06, TV=0.4), frames(20, 20), SIGNS)
     assert known.accepted and known.sign == "hello"
     assert AcceptanceRule.from_dict(rule.to_dict()).min_known_share == 0.5
+    card = acceptance_text(rule.to_dict())
+    assert "At least 50% of the model's output must fall on the trained signs" in card
+    assert "must fall on" not in acceptance_text(AcceptanceRule(KNOWN, min_confidence=0.6).to_dict())
 
 
 def test_fit_keeps_the_chosen_share_of_right_answers_and_calibrates():

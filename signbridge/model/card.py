@@ -87,15 +87,15 @@ def acceptance_text(rule: dict[str, object] | None) -> str:
         confidence = (f"calibrated confidence (temperature {rule['temperature']}) among the "
                       "trained signs")
         threshold = f"The threshold keeps {kept}."
-    handshape = ""
+    checks = ""
     if rule.get("max_handshape_distance") is not None:
-        handshape = (
+        checks += (
             " The signing hand's shape must also be near the trained signs' handshapes (median "
             f"distance over the frames at most {rule['max_handshape_distance']:.2f}, as in "
             f"{fitted_on.get('handshape_quantile', 0):.0%} of trained-sign clips of signers the "
             "comparison left out).")
     if rule.get("min_known_share"):
-        handshape += (
+        checks += (
             f" At least {rule['min_known_share']:.0%} of the model's output must fall on the "
             "trained signs together (it was taught to spread its answer over all 250 signs for "
             "changed copies of them).")
@@ -104,7 +104,7 @@ def acceptance_text(rule: dict[str, object] | None) -> str:
         f"only when the clip has at least {rule['min_frames']} frames, a hand in at least "
         f"{rule['min_hand_frames']}, and the {confidence} is at least "
         f"{rule['min_confidence']:.0%}; otherwise the answer is \"not sure\" with the reason. "
-        f"{threshold}{handshape}")
+        f"{threshold}{checks}")
 
 
 def render_imported_card(

@@ -128,11 +128,9 @@ def clip_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], rule) ->
     read clip by clip."""
     signs = list(index_to_sign())
     bank = rule.handshape_bank
-    known_columns = [signs.index(sign) for sign in rule.known_signs]
     rows = []
     for source, probabilities in outputs:
         judged = judge_all(rule, probabilities, source.sequences, source.signs, signs)
-        known_shares = probabilities[:, known_columns].sum(axis=1)
         for number, (answer, frames) in enumerate(
                 zip(judged.answers, source.sequences, strict=True)):
             distance = bank.distance(frames) if bank is not None else None
@@ -142,7 +140,7 @@ def clip_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], rule) ->
                 "sign": judged.signs[number], "known": judged.signs[number] in rule.known_signs,
                 "answer": answer.top[0][0] if answer.top else "",
                 "confidence": answer.top[0][1] if answer.top else 0.0,
-                "known_share": float(known_shares[number]),
+                "known_share": rule.known_share(probabilities[number], signs),
                 "accepted": answer.accepted, "reason": answer.reason,
                 "handshape_distance": np.nan if distance is None else distance,
                 "handshape_limit": rule.max_handshape_distance,

@@ -74,8 +74,7 @@ class AcceptanceRule:
 
     def calibrated(self, probabilities: np.ndarray, labels: list[str]) -> list[tuple[str, float]]:
         """Probabilities over the known signs only, temperature-scaled, best first."""
-        index = {sign: i for i, sign in enumerate(labels)}
-        logits = np.log(np.maximum(probabilities[[index[s] for s in self.known_signs]], 1e-12))
+        logits = np.log(np.maximum(probabilities[self._known_columns(labels)], 1e-12))
         scaled = _softmax(logits / self.temperature)
         order = np.argsort(-scaled)
         return [(self.known_signs[i], float(scaled[i])) for i in order]
@@ -92,8 +91,12 @@ class AcceptanceRule:
 
     def known_share(self, probabilities: np.ndarray, labels: list[str]) -> float:
         """The share of the model's output on the known signs together."""
+        return float(probabilities[self._known_columns(labels)].sum())
+
+    def _known_columns(self, labels: list[str]) -> list[int]:
+        """Where the known signs are among the model's output `labels`."""
         index = {sign: i for i, sign in enumerate(labels)}
-        return float(probabilities[[index[s] for s in self.known_signs]].sum())
+        return [index[sign] for sign in self.known_signs]
 
     def _unfamiliar(self, probabilities: np.ndarray, labels: list[str]) -> str:
         if not self.min_known_share:

@@ -172,6 +172,10 @@ class EvaluationConfig(Settings):
         "handshapes (training and validation signers), accepting hands as far from them as this "
         "share of known-sign clips of signers the comparison did not include; unset: no check. "
         "For models that know few signs (with 250, nearly every handshape is known).")
+    handshape_scale: float = Field(
+        1.0, gt=0, description="The handshape limit is this multiple of the distance "
+        "`handshape_quantile` finds: below 1, hands a little unlike the known ones are 'not "
+        "sure' too (fewer look-alike signs pass, and a few real performances are turned away).")
     other_sources: list[EvaluationSource] = Field(
         default_factory=list, description="Other sources to evaluate on (skipped if missing).")
 

@@ -167,8 +167,10 @@ def fitted_rule(settings, probabilities: np.ndarray, labels: np.ndarray, known_s
     if settings.handshape_quantile and known and known.sequences:
         bank, limit, fitted = fit_limit(known.sequences, known.signers,
                                         settings.handshape_quantile)
-        rule.handshapes, rule.max_handshape_distance = bank.to_dict(), limit
+        rule.handshapes = bank.to_dict()
+        rule.max_handshape_distance = round(limit * settings.handshape_scale, 4)
         rule.fitted_on |= {f"handshape_{name}": value for name, value in fitted.items()}
+        rule.fitted_on["handshape_scale"] = settings.handshape_scale
     return rule
 
 

@@ -4,8 +4,10 @@ picture; known signers' hands pass, changed handshapes do not; the rule says why
 import numpy as np
 import pytest
 
+from signbridge.config import EvaluationConfig
 from signbridge.data.files import read_index, read_landmark_file
-from signbridge.data.landmarks import PART_START, index_to_sign
+from signbridge.data.landmarks import PART_START, index_to_sign, sign_to_index
+from signbridge.model.evaluation import KnownSequences, fitted_rule
 from signbridge.serving.acceptance import AcceptanceRule
 from signbridge.serving.handshape import HandshapeBank, describe, fit_limit, handshapes
 from signbridge.serving.package import ModelPackage
@@ -91,3 +93,31 @@ def test_the_rule_says_the_handshape_is_unknown_and_travels_in_the_package(perfo
     assert loaded.max_handshape_distance == limit
     assert not loaded.judge(sure, fist(clip), list(index_to_sign())).accepted
     assert loaded.judge(sure, clip, list(index_to_sign())).accepted
+
+
+def test_a_handshape_scale_under_one_tightens_the_fitted_limit(performances):
+    sequences, signers = performances
+    known = KnownSequences(sequences[16:], signers[16:])
+    signs = ["hello", "thankyou"]
+    outputs = np.stack([probabilities(hello=0.9, thankyou=0.1),
+                        probabilities(hello=0.1, thankyou=0.9)] * 4)
+    labels = np.array([sign_to_index()[sign] for sign in signs] * 4)
+
+    def rule(scale: float) -> AcceptanceRule:
+        settings = EvaluationConfig(min_confidence=0.6, handshape_quantile=0.99,
+                                    handshape_scale=scale)
+        return fitted_rule(settings, outputs, labels, signs, known)
+
+    fitted = rule(1.0)
+    limit, bank = fitted.max_handshape_distance, fitted.handshape_bank
+    # An unseen signer's clip the fitted limit accepts, and a scale that puts the limit under it.
+    accepted = [(d, s) for s in sequences[:16]
+                if (d := bank.distance(s)) is not None and d <= limit]
+    distance, clip = max(accepted, key=lambda pair: pair[0])
+    scale = round(0.9 * distance / limit, 3)
+    tight = rule(scale)
+    assert tight.max_handshape_distance == pytest.approx(scale * limit, abs=1e-3)
+    assert tight.fitted_on["handshape_scale"] == scale
+    sure = probabilities(hello=0.95, thankyou=0.05)
+    assert fitted.judge(sure, clip, list(index_to_sign())).accepted
+    assert "hand's shape" in tight.judge(sure, clip, list(index_to_sign())).reason

@@ -89,9 +89,11 @@ def acceptance_text(rule: dict[str, object] | None) -> str:
         threshold = f"The threshold keeps {kept}."
     checks = ""
     if rule.get("max_handshape_distance") is not None:
+        scale = fitted_on.get("handshape_scale", 1.0)
+        scaled = f"{scale:g} times the distance reached by" if scale != 1.0 else "as in"
         checks += (
             " The signing hand's shape must also be near the trained signs' handshapes (median "
-            f"distance over the frames at most {rule['max_handshape_distance']:.2f}, as in "
+            f"distance over the frames at most {rule['max_handshape_distance']:.2f}, {scaled} "
             f"{fitted_on.get('handshape_quantile', 0):.0%} of trained-sign clips of signers the "
             "comparison left out).")
     if rule.get("min_known_share"):

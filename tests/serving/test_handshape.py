@@ -7,6 +7,7 @@ import pytest
 from signbridge.config import EvaluationConfig
 from signbridge.data.files import read_index, read_landmark_file
 from signbridge.data.landmarks import PART_START, index_to_sign, sign_to_index
+from signbridge.model.card import acceptance_text
 from signbridge.model.evaluation import KnownSequences, fitted_rule
 from signbridge.serving.acceptance import AcceptanceRule
 from signbridge.serving.handshape import HandshapeBank, describe, fit_limit, handshapes
@@ -118,6 +119,8 @@ def test_a_handshape_scale_under_one_tightens_the_fitted_limit(performances):
     tight = rule(scale)
     assert tight.max_handshape_distance == pytest.approx(scale * limit, abs=1e-3)
     assert tight.fitted_on["handshape_scale"] == scale
+    assert f"{scale:g} times the distance reached by 99%" in acceptance_text(tight.to_dict())
+    assert "as in 99%" in acceptance_text(fitted.to_dict())
     sure = probabilities(hello=0.95, thankyou=0.05)
     assert fitted.judge(sure, clip, list(index_to_sign())).accepted
     assert "hand's shape" in tight.judge(sure, clip, list(index_to_sign())).reason

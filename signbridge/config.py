@@ -69,6 +69,10 @@ class PreprocessConfig(Settings):
     hand_shape: bool = Field(
         False, description="Also read each hand from its wrist, scaled by its palm: the "
         "handshape and palm orientation wherever the hand is, as parts of their own.")
+    fill_hand_gaps: int = Field(
+        0, ge=0, description="Fill a hand missed for up to this many frames between two frames "
+        "where it was seen, along the straight line between them (MediaPipe often loses a "
+        "moving hand for a few frames); 0: off.")
     augment: AugmentConfig = AugmentConfig()
 
     def layout(self) -> FeatureLayout:
@@ -79,7 +83,8 @@ class PreprocessConfig(Settings):
         """What the preprocessing layer (and so the exported model) depends on."""
         return {"max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout().groups),
-                "depth": self.depth, "hand_shape": self.hand_shape}
+                "depth": self.depth, "hand_shape": self.hand_shape,
+                "fill_hand_gaps": self.fill_hand_gaps}
 
 
 class ModelConfig(Settings):

@@ -42,18 +42,22 @@ class LandmarkPreprocessing(keras.layers.Layer):
        proportions it has in the competition data, so portrait phone clips, landscape webcams
        and landmark files from other tools look alike;
     3. mirror so the dominant hand (the one seen in more frames) is always the right-hand slot;
-    4. drop frames with no hand when any frame has one;
-    5. centre and scale (`anchor`): by the mean and spread of all detected points ("points"), or
+    4. fill short gaps where a hand was missed between two frames that have it
+       (`fill_hand_gaps` frames at most), along the straight line between them;
+    5. drop frames with no hand when any frame has one;
+    6. centre and scale (`anchor`): by the mean and spread of all detected points ("points"), or
        on the shoulders, in shoulder widths ("shoulders"; falls back to "points" without them);
        NaN becomes 0;
-    6. resample longer sequences to `max_frames`, pad shorter ones and mask the padding;
-    7. add frame-to-frame motion.
+    7. resample longer sequences to `max_frames`, pad shorter ones and mask the padding;
+    8. add frame-to-frame motion.
     """
 
     def __init__(self, max_frames: int = 32, anchor: Anchor = "points",
                  correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
-                 depth: bool = False, hand_shape: bool = False, **kwargs) -> None:
+                 depth: bool = False, hand_shape: bool = False, fill_hand_gaps: int = 0,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
+        self.fill_hand_gaps = fill_hand_gaps
         self.max_frames = max_frames
         self.anchor = anchor
         self.correct_aspect = correct_aspect
@@ -83,6 +87,11 @@ class LandmarkPreprocessing(keras.layers.Layer):
         mirror = tf.reduce_sum(tf.cast(left_seen, tf.int32)) > tf.reduce_sum(
             tf.cast(right_seen, tf.int32)
         )
+        if self.fill_hand_gaps:
+            for hand in HANDS:
+                parts[hand] = fill_gaps(parts[hand], self.fill_hand_gaps)
+            left_seen = self._frames_with(parts["left_hand"])
+            right_seen = self._frames_with(parts["right_hand"])
         # Mirroring flips x (x -> 1 - x), swaps the hands and swaps each point with its mirror
         # image within the pose and the face groups.
         scale = tf.constant([-1.0, 1.0, 1.0][:coordinates.shape[-1]])
@@ -180,7 +189,29 @@ class LandmarkPreprocessing(keras.layers.Layer):
     def get_config(self) -> dict:
         return {**super().get_config(), "max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout.groups),
-                "depth": self.layout.depth, "hand_shape": self.layout.hand_shape}
+                "depth": self.layout.depth, "hand_shape": self.layout.hand_shape,
+                "fill_hand_gaps": self.fill_hand_gaps}
+
+
+def fill_gaps(part: tf.Tensor, most: int) -> tf.Tensor:
+    """`part` `[n, points, channels]` with each run of at most `most` frames where it was not
+    seen (NaN), between two frames where it was, filled along the straight line between those
+    two frames. Runs at the start or end, and longer ones, stay NaN."""
+    seen = tf.reduce_any(tf.math.is_finite(part[..., 0]), axis=1)
+    n_frames = tf.shape(part)[0]
+    frame = tf.range(n_frames)
+    row, column = frame[:, None], frame[None, :]
+    # For every frame, the last frame at or before it, and the first at or after it, with the
+    # part seen (-1 and n_frames where there is none).
+    before = tf.reduce_max(tf.where((column <= row) & seen[None], column, -1), axis=1)
+    after = tf.reduce_min(tf.where((column >= row) & seen[None], column, n_frames), axis=1)
+    filled = (~seen & (before >= 0) & (after < n_frames)
+              & (after - before - 1 <= most))
+    start = tf.gather(part, tf.maximum(before, 0))
+    end = tf.gather(part, tf.minimum(after, n_frames - 1))
+    span = tf.cast(tf.maximum(after - before, 1), part.dtype)
+    weight = (tf.cast(frame - before, part.dtype) / span)[:, None, None]
+    return tf.where(filled[:, None, None], start + (end - start) * weight, part)
 
 
 def preprocessing_layer(config: PreprocessConfig) -> LandmarkPreprocessing:

@@ -5,7 +5,7 @@ import pytest
 from ai_edge_litert.interpreter import Interpreter
 
 from signbridge.config import ModelConfig, PreprocessConfig
-from signbridge.data.landmarks import index_to_sign
+from signbridge.data.landmarks import index_to_sign, part_rows
 from signbridge.model.export import ParityError, check_parity, convert_to_tflite
 from signbridge.model.network import build_classifier
 from signbridge.serving.acceptance import AcceptanceRule
@@ -92,5 +92,22 @@ def test_face_groups_and_depth_export_with_parity(tmp_path, sample_dataset):
     assert classifier.inputs[0].shape[2:] == (148, 6)
     path = convert_to_tflite(classifier, preprocess, tmp_path / "model.tflite")
     sequences = [sample_dataset.sequence(i) for i in range(0, 125, 25)]
+    report = check_parity(classifier, preprocess, path, sequences, tolerance=1e-4)
+    assert report.max_abs_difference <= 1e-4
+
+
+def test_hand_gap_filling_exports_with_parity(tmp_path, sample_dataset):
+    """Filling the frames where a hand was missed runs inside the exported model too."""
+    preprocess = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True,
+                                  hand_shape=True, fill_hand_gaps=3)
+    classifier = build_classifier(ModelConfig(width=16, num_blocks=1, num_heads=2), MAX_FRAMES,
+                                  layout=preprocess.layout())
+    path = convert_to_tflite(classifier, preprocess, tmp_path / "model.tflite")
+    sequences = []
+    for i in range(0, 125, 25):
+        gapped = sample_dataset.sequence(i).copy()
+        for hand in ("left_hand", "right_hand"):  # both hands missed in every third frame
+            gapped[1::3, part_rows(hand)] = np.nan
+        sequences.append(gapped)
     report = check_parity(classifier, preprocess, path, sequences, tolerance=1e-4)
     assert report.max_abs_difference <= 1e-4

@@ -199,3 +199,39 @@ def test_a_spread_hand_changes_the_shape_features(sample_dataset):
     shape_change = np.abs(original[0, :, shape, :2] - changed[0, :, shape, :2]).mean()
     position_change = np.abs(original[0, :, position, :2] - changed[0, :, position, :2]).mean()
     assert shape_change > 3 * position_change > 0
+
+
+def test_short_hand_gaps_are_filled_along_a_straight_line():
+    """Runs of at most `most` missed frames between two seen ones are filled on the line between
+    them; longer runs and the runs before the first or after the last seen frame are not."""
+    import tensorflow as tf
+
+    from signbridge.model.preprocessing import fill_gaps
+
+    part = np.full((10, 2, 3), np.nan, np.float32)
+    for frame, value in ((1, 1.0), (4, 4.0), (5, 5.0), (8, 20.0)):
+        part[frame] = value
+    filled = fill_gaps(tf.constant(part), 2).numpy()[:, 0, 0]
+    np.testing.assert_allclose(filled, [np.nan, 1, 2, 3, 4, 5, 10, 15, 20, np.nan])
+    assert np.isnan(fill_gaps(tf.constant(part), 1).numpy()[[2, 3, 6, 7]]).all()
+
+
+def test_a_hand_missed_on_its_way_gives_the_features_of_the_hand_seen(sample_dataset):
+    """A hand moving in a straight line over a few frames, missed there by the detector: with
+    `fill_hand_gaps` the features are those of the sequence where it was seen; without, not."""
+    filling = WITH_SHAPE.model_copy(update={"fill_hand_gaps": 3})
+    original = next(sequence for i in range(len(sample_dataset))
+                    if len(sequence := sample_dataset.sequence(i)) >= 20)
+    rows = part_rows("right_hand")
+    hand = original[np.flatnonzero(np.isfinite(original[:, rows[0], 0]))[0], rows]
+    sequence = original[:20].copy()
+    sequence[:, part_rows("left_hand")] = np.nan
+    sequence[:, rows] = hand  # one right hand, seen in every frame, moving straight in 5-8
+    sequence[:, rows, :2] += 0.01 * np.clip(np.arange(20) - 4, 0, 4)[:, None, None]
+    missed = sequence.copy()
+    missed[6:8, rows] = np.nan
+    (seen, _), (filled, _), (unfilled, _) = (
+        preprocess_sequences([sequence], filling), preprocess_sequences([missed], filling),
+        preprocess_sequences([missed], WITH_SHAPE))
+    np.testing.assert_allclose(filled, seen, atol=1e-5)
+    assert not np.allclose(unfilled, seen, atol=1e-3)

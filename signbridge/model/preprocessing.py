@@ -48,16 +48,18 @@ class LandmarkPreprocessing(keras.layers.Layer):
     6. centre and scale (`anchor`): by the mean and spread of all detected points ("points"), or
        on the shoulders, in shoulder widths ("shoulders"; falls back to "points" without them);
        NaN becomes 0;
-    7. resample longer sequences to `max_frames`, pad shorter ones and mask the padding;
+    7. resample longer sequences to `max_frames`; pad shorter ones and mask the padding, or
+       stretch them to `max_frames` by repeating frames evenly (`stretch_short`);
     8. add frame-to-frame motion.
     """
 
     def __init__(self, max_frames: int = 32, anchor: Anchor = "points",
                  correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
                  depth: bool = False, hand_shape: bool = False, fill_hand_gaps: int = 0,
-                 **kwargs) -> None:
+                 stretch_short: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.fill_hand_gaps = fill_hand_gaps
+        self.stretch_short = stretch_short
         self.max_frames = max_frames
         self.anchor = anchor
         self.correct_aspect = correct_aspect
@@ -176,21 +178,21 @@ class LandmarkPreprocessing(keras.layers.Layer):
     def _resample(self, points: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         n_frames = tf.shape(points)[0]
         target = self.max_frames
-        longer = n_frames > target
+        spread_out = tf.logical_or(n_frames > target, self.stretch_short)
         evenly_spaced = tf.cast(
             tf.round(tf.linspace(0.0, tf.cast(n_frames - 1, tf.float32), target)), tf.int32
         )
         positions = tf.range(target)
         in_order = tf.minimum(positions, n_frames - 1)
-        indices = tf.where(longer, evenly_spaced, in_order)
-        mask = tf.cast(tf.logical_or(longer, positions < n_frames), tf.float32)
+        indices = tf.where(spread_out, evenly_spaced, in_order)
+        mask = tf.cast(tf.logical_or(spread_out, positions < n_frames), tf.float32)
         return tf.gather(points, indices) * mask[:, None, None], mask
 
     def get_config(self) -> dict:
         return {**super().get_config(), "max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout.groups),
                 "depth": self.layout.depth, "hand_shape": self.layout.hand_shape,
-                "fill_hand_gaps": self.fill_hand_gaps}
+                "fill_hand_gaps": self.fill_hand_gaps, "stretch_short": self.stretch_short}
 
 
 def fill_gaps(part: tf.Tensor, most: int) -> tf.Tensor:

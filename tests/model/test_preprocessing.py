@@ -235,3 +235,21 @@ def test_a_hand_missed_on_its_way_gives_the_features_of_the_hand_seen(sample_dat
         preprocess_sequences([missed], WITH_SHAPE))
     np.testing.assert_allclose(filled, seen, atol=1e-5)
     assert not np.allclose(unfilled, seen, atol=1e-3)
+
+
+@pytest.mark.parametrize("frames", [1, 6, 31])
+def test_short_sequences_stretch_over_every_frame_in_order(sample_dataset, frames):
+    """With `stretch_short`, a short sequence fills all `max_frames`: each of its frames in
+    order, repeated evenly, instead of being padded."""
+    stretching = CONFIG.model_copy(update={"stretch_short": True})
+    sequence = next(s for i in range(len(sample_dataset))
+                    if len(s := sample_dataset.sequence(i)) >= frames)[:frames]
+    (padded, padded_mask), (stretched, stretched_mask) = (
+        preprocess_sequences([sequence], CONFIG), preprocess_sequences([sequence], stretching))
+    kept = int(padded_mask[0].sum())  # frames left once those without hands are dropped
+    assert stretched_mask[0].all()
+    positions = padded[0, :kept, :, :2]
+    shown = [int(np.argmin(np.abs(positions - frame[None, :, :2]).sum(axis=(1, 2))))
+             for frame in stretched[0]]
+    np.testing.assert_allclose(stretched[0, :, :, :2], positions[shown], atol=1e-6)
+    assert shown == sorted(shown) and set(shown) == set(range(kept))

@@ -199,7 +199,7 @@ def fill_gaps(part: tf.Tensor, most: int) -> tf.Tensor:
     """`part` `[n, points, channels]` with each run of at most `most` frames where it was not
     seen (NaN), between two frames where it was, filled along the straight line between those
     two frames. Runs at the start or end, and longer ones, stay NaN."""
-    seen = tf.reduce_any(tf.math.is_finite(part[..., 0]), axis=1)
+    seen = LandmarkPreprocessing._frames_with(part)
     n_frames = tf.shape(part)[0]
     frame = tf.range(n_frames)
     row, column = frame[:, None], frame[None, :]

@@ -73,6 +73,10 @@ class PreprocessConfig(Settings):
         0, ge=0, description="Fill a hand missed for up to this many frames between two frames "
         "where it was seen, along the straight line between them (MediaPipe often loses a "
         "moving hand for a few frames); 0: off.")
+    fill_along: Literal["line", "pose"] = Field(
+        "line", description="How `fill_hand_gaps` fills: on the straight line between the two "
+        "frames, or following the pose's wrist (seen even when the hand is not) away from that "
+        "line, so a long gap keeps the hand's real path.")
     stretch_short: bool = Field(
         False, description="Stretch sequences shorter than `max_frames` to `max_frames` by "
         "repeating frames evenly, instead of padding them: a sign signed in few frames then "
@@ -88,7 +92,8 @@ class PreprocessConfig(Settings):
         return {"max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout().groups),
                 "depth": self.depth, "hand_shape": self.hand_shape,
-                "fill_hand_gaps": self.fill_hand_gaps, "stretch_short": self.stretch_short}
+                "fill_hand_gaps": self.fill_hand_gaps, "fill_along": self.fill_along,
+                "stretch_short": self.stretch_short}
 
 
 class ModelConfig(Settings):

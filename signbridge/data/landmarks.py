@@ -51,6 +51,8 @@ HAND_WRIST, HAND_MIDDLE_KNUCKLE = 0, 9
 POSE_NOSE, POSE_LEFT_EYE, POSE_RIGHT_EYE = 0, 2, 5
 POSE_MOUTH = (9, 10)
 POSE_SHOULDERS = (11, 12)
+# The pose's wrist for each hand (the competition's left_hand sits at pose point 15).
+POSE_WRISTS = {"left_hand": 15, "right_hand": 16}
 # Width of the eyes over their height above the mouth, in the competition's recordings (median
 # over the 17 signers of the ISLR sample: 1.26; 0.51 in landscape web videos). Frames from other
 # cameras are stretched vertically until their face has these proportions.

@@ -23,6 +23,7 @@ from signbridge.data.landmarks import (
     POSE_MOUTH,
     POSE_RIGHT_EYE,
     POSE_SHOULDERS,
+    POSE_WRISTS,
     ROWS_PER_FRAME,
     FeatureLayout,
     cached_part_slices,
@@ -43,7 +44,8 @@ class LandmarkPreprocessing(keras.layers.Layer):
        and landmark files from other tools look alike;
     3. mirror so the dominant hand (the one seen in more frames) is always the right-hand slot;
     4. fill short gaps where a hand was missed between two frames that have it
-       (`fill_hand_gaps` frames at most), along the straight line between them;
+       (`fill_hand_gaps` frames at most), along the straight line between them, or
+       (`fill_along="pose"`) along the pose's wrist, which is estimated even when the hand is not;
     5. drop frames with no hand when any frame has one;
     6. centre and scale (`anchor`): by the mean and spread of all detected points ("points"), or
        on the shoulders, in shoulder widths ("shoulders"; falls back to "points" without them);
@@ -56,9 +58,11 @@ class LandmarkPreprocessing(keras.layers.Layer):
     def __init__(self, max_frames: int = 32, anchor: Anchor = "points",
                  correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
                  depth: bool = False, hand_shape: bool = False, fill_hand_gaps: int = 0,
-                 stretch_short: bool = False, **kwargs) -> None:
+                 fill_along: Literal["line", "pose"] = "line", stretch_short: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.fill_hand_gaps = fill_hand_gaps
+        self.fill_along = fill_along
         self.stretch_short = stretch_short
         self.max_frames = max_frames
         self.anchor = anchor
@@ -91,7 +95,8 @@ class LandmarkPreprocessing(keras.layers.Layer):
         )
         if self.fill_hand_gaps:
             for hand in HANDS:
-                parts[hand] = fill_gaps(parts[hand], self.fill_hand_gaps)
+                guide = parts["pose"][:, POSE_WRISTS[hand], :2] if self.fill_along == "pose" else None
+                parts[hand] = fill_gaps(parts[hand], self.fill_hand_gaps, guide)
             left_seen = self._frames_with(parts["left_hand"])
             right_seen = self._frames_with(parts["right_hand"])
         # Mirroring flips x (x -> 1 - x), swaps the hands and swaps each point with its mirror
@@ -192,13 +197,18 @@ class LandmarkPreprocessing(keras.layers.Layer):
         return {**super().get_config(), "max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout.groups),
                 "depth": self.layout.depth, "hand_shape": self.layout.hand_shape,
-                "fill_hand_gaps": self.fill_hand_gaps, "stretch_short": self.stretch_short}
+                "fill_hand_gaps": self.fill_hand_gaps, "fill_along": self.fill_along,
+                "stretch_short": self.stretch_short}
 
 
-def fill_gaps(part: tf.Tensor, most: int) -> tf.Tensor:
+def fill_gaps(part: tf.Tensor, most: int, guide: tf.Tensor | None = None) -> tf.Tensor:
     """`part` `[n, points, channels]` with each run of at most `most` frames where it was not
     seen (NaN), between two frames where it was, filled along the straight line between those
-    two frames. Runs at the start or end, and longer ones, stay NaN."""
+    two frames. Runs at the start or end, and longer ones, stay NaN.
+
+    With a `guide` (`[n, 2]`, x and y of a point that moves with the part and is seen more
+    often, such as the pose's wrist for a hand), each filled frame is also moved by as much as
+    the guide strays from its own straight line there (not where the guide is NaN)."""
     seen = LandmarkPreprocessing._frames_with(part)
     n_frames = tf.shape(part)[0]
     frame = tf.range(n_frames)
@@ -213,7 +223,15 @@ def fill_gaps(part: tf.Tensor, most: int) -> tf.Tensor:
     end = tf.gather(part, tf.minimum(after, n_frames - 1))
     span = tf.cast(tf.maximum(after - before, 1), part.dtype)
     weight = (tf.cast(frame - before, part.dtype) / span)[:, None, None]
-    return tf.where(filled[:, None, None], start + (end - start) * weight, part)
+    line = start + (end - start) * weight
+    if guide is not None:
+        guide_line = tf.gather(guide, tf.maximum(before, 0)) * (1 - weight[:, 0]) + tf.gather(
+            guide, tf.minimum(after, n_frames - 1)) * weight[:, 0]
+        stray = guide - guide_line  # [n, 2]
+        stray = tf.where(tf.math.is_finite(stray), stray, 0.0)
+        stray = tf.pad(stray, [[0, 0], [0, part.shape[-1] - 2]])  # depth is not moved
+        line += stray[:, None, :]
+    return tf.where(filled[:, None, None], line, part)
 
 
 def preprocessing_layer(config: PreprocessConfig) -> LandmarkPreprocessing:

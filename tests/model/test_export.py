@@ -100,7 +100,8 @@ def test_gap_filling_and_stretching_export_with_parity(tmp_path, sample_dataset)
     """Filling the frames where a hand was missed, and stretching short sequences, run inside
     the exported model too."""
     preprocess = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True,
-                                  hand_shape=True, fill_hand_gaps=3, stretch_short=True)
+                                  hand_shape=True, fill_hand_gaps=3, fill_along="pose",
+                                  stretch_short=True)
     classifier = build_classifier(ModelConfig(width=16, num_blocks=1, num_heads=2), MAX_FRAMES,
                                   layout=preprocess.layout())
     path = convert_to_tflite(classifier, preprocess, tmp_path / "model.tflite")

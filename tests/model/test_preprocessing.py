@@ -10,6 +10,7 @@ from signbridge.data.landmarks import (
     FACE_GROUPS,
     PART_START,
     POSE_UPPER_BODY,
+    POSE_WRISTS,
     FeatureLayout,
     cached_part_slices,
     part_rows,
@@ -235,6 +236,49 @@ def test_a_hand_missed_on_its_way_gives_the_features_of_the_hand_seen(sample_dat
         preprocess_sequences([missed], WITH_SHAPE))
     np.testing.assert_allclose(filled, seen, atol=1e-5)
     assert not np.allclose(unfilled, seen, atol=1e-3)
+
+
+def test_a_guide_bends_the_fill_away_from_the_straight_line():
+    """With a guide, a filled frame moves by as much as the guide strays from its own line there
+    (x and y only); where the guide is NaN the fill stays on the line."""
+    import tensorflow as tf
+
+    from signbridge.model.preprocessing import fill_gaps
+
+    part = np.full((5, 1, 3), np.nan, np.float32)
+    part[0], part[4] = 0.0, 4.0
+    guide = np.stack([np.arange(5.0), np.arange(5.0)], axis=1).astype(np.float32)
+    guide[2] += [0.5, -1.0]  # strays from its line in frame 2
+    guide[3] = np.nan
+    filled = fill_gaps(tf.constant(part), 3, tf.constant(guide)).numpy()[:, 0]
+    np.testing.assert_allclose(filled, [[0, 0, 0], [1, 1, 1], [2.5, 1, 2], [3, 3, 3], [4, 4, 4]])
+
+
+def test_a_hand_lost_on_a_curved_path_is_found_along_the_pose_wrist(sample_dataset):
+    """A hand moving on a curve, missed for 8 frames while the pose's wrist follows it: filled
+    along the pose, the features are those of the sequence where it was seen; along the
+    straight line, they are not."""
+    along_pose = WITH_SHAPE.model_copy(update={"fill_hand_gaps": 10, "fill_along": "pose"})
+    along_line = WITH_SHAPE.model_copy(update={"fill_hand_gaps": 10})
+    original = next(sequence for i in range(len(sample_dataset))
+                    if len(sequence := sample_dataset.sequence(i)) >= 20)
+    rows = part_rows("right_hand")
+    wrist = PART_START["pose"] + POSE_WRISTS["right_hand"]
+    hand = original[np.flatnonzero(np.isfinite(original[:, rows[0], 0]))[0], rows]
+    sequence = original[:20].copy()
+    sequence[:, part_rows("left_hand")] = np.nan
+    path = 0.05 * np.sin(np.linspace(0, np.pi, 20))  # up and back down: not a straight line
+    sequence[:, rows] = hand
+    sequence[:, rows, 1] -= path[:, None]
+    sequence[:, wrist, :2] = hand[0, :2] + [0.01, 0.02]  # the pose's wrist, a little off
+    sequence[:, wrist, 1] -= path
+    missed = sequence.copy()
+    missed[6:14, rows] = np.nan
+    (seen, _), (by_pose, _), (by_line, _) = (
+        preprocess_sequences([sequence], along_pose), preprocess_sequences([missed], along_pose),
+        preprocess_sequences([missed], along_line))
+    np.testing.assert_allclose(by_pose, seen, atol=1e-5)
+    assert not np.allclose(by_line, seen, atol=1e-3)
 
 
 @pytest.mark.parametrize("frames", [1, 6, 31])

@@ -54,6 +54,10 @@ class AugmentConfig(Settings):
         0.0, description="Chance of keeping only a few frames (2 to short_clip_frames) of a "
         "sequence, evenly spaced: a third of the competition's clips are that short.")
     short_clip_frames: int = 8
+    hand_jitter: float = Field(
+        0.0, description="Move each hand point but the wrist by its own offset, fixed for the "
+        "sequence, of up to this many palm lengths in x and y: hands differ in proportions, and "
+        "the detector places one signer's joints a little differently from another's.")
 
 
 class PreprocessConfig(Settings):

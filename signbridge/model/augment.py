@@ -9,7 +9,14 @@ import math
 import tensorflow as tf
 
 from signbridge.config import AugmentConfig
-from signbridge.data.landmarks import POSE_SHOULDERS, cached_part_slices
+from signbridge.data.landmarks import (
+    HAND_MIDDLE_KNUCKLE,
+    HAND_SIZE,
+    HAND_WRIST,
+    HANDS,
+    POSE_SHOULDERS,
+    cached_part_slices,
+)
 
 POSE_ARM_ENDS = tuple(range(15, 23))  # the pose's wrists and hand points, moved with the hands
 
@@ -20,6 +27,8 @@ def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
     points = tf.cast(points, tf.float32)
     if config.hand_shift:
         points = shift_hands(points, config.hand_shift)
+    if config.hand_jitter:
+        points = jitter_hands(points, config.hand_jitter)
     xy, z = points[..., :2], points[..., 2:]
 
     angle = tf.random.uniform([], -1.0, 1.0) * config.rotate_degrees * math.pi / 180
@@ -86,6 +95,25 @@ def shift_hands(points: tf.Tensor, most: float) -> tf.Tensor:
     moved = tf.scatter_nd([[row] for row in rows], tf.ones([len(rows)]), [tf.shape(points)[1]])
     offset = tf.random.uniform([2], -most, most) * shoulder_width(points)
     return points + moved[None, :, None] * tf.concat([offset, [0.0]], 0)[None, None, :]
+
+
+def jitter_hands(points: tf.Tensor, most: float) -> tf.Tensor:
+    """Each hand point but the wrist moved by an offset of its own, the same in every frame, of
+    up to `most` palm lengths (wrist to middle knuckle) in x and y: another hand, or another
+    signer's landmarks, with the same sign."""
+    parts = cached_part_slices()
+    for hand in HANDS:
+        rows = parts[hand]
+        values = points[:, rows]
+        palms = tf.norm(values[:, HAND_MIDDLE_KNUCKLE, :2] - values[:, HAND_WRIST, :2], axis=-1)
+        palms = tf.boolean_mask(palms, tf.math.is_finite(palms))
+        palm = tf.cond(tf.size(palms) > 0, lambda p=palms: tf.reduce_mean(p),
+                       lambda: tf.constant(0.0))
+        offsets = tf.random.uniform([HAND_SIZE, 2], -most, most) * palm
+        offsets *= tf.one_hot(HAND_WRIST, HAND_SIZE, 0.0, 1.0)[:, None]  # the wrist stays
+        moved = values + tf.pad(offsets, [[0, 0], [0, 1]])[None]
+        points = tf.concat([points[:, :rows.start], moved, points[:, rows.stop:]], axis=1)
+    return points
 
 
 def _few_frames(points: tf.Tensor, most: int) -> tf.Tensor:

@@ -6,7 +6,13 @@ import yaml
 
 from signbridge.config import AugmentConfig, ModelConfig, PreprocessConfig, TrainConfig
 from signbridge.data.landmarks import cached_part_slices, cached_rows
-from signbridge.model.augment import augment_points, hand_gaps, shift_hands, shoulder_width
+from signbridge.model.augment import (
+    augment_points,
+    hand_gaps,
+    jitter_hands,
+    shift_hands,
+    shoulder_width,
+)
 from signbridge.model.network import build_classifier
 from signbridge.model.training import learning_rate
 from tests.conftest import PROJECT_ROOT
@@ -71,6 +77,26 @@ def test_hand_shift_moves_the_hands_against_the_body_within_its_bound(sample_dat
         shoulders = parts["pose"].start + 11
         assert np.array_equal(moved[:, shoulders], points[:, shoulders])  # the body stays
         assert np.array_equal(moved[..., 2], points[..., 2], equal_nan=True)
+
+
+def test_hand_jitter_reshapes_each_hand_the_same_in_every_frame_within_its_bound(sample_dataset):
+    parts = cached_part_slices()
+    sequences = [sample_dataset.sequence(i)[:, cached_rows()] for i in range(20)]
+    points = max(sequences, key=lambda s: np.isfinite(s[:, parts["right_hand"], 0]).sum())
+    hand = points[:, parts["right_hand"]]
+    palm = np.nanmean(np.linalg.norm(hand[:, 9, :2] - hand[:, 0, :2], axis=-1))
+    for seed in range(3):
+        tf.random.set_seed(seed)
+        jittered = jitter_hands(points, 0.2).numpy()
+        moved = jittered[:, parts["right_hand"]] - hand  # [n, 21, 3], NaN where not seen
+        seen = np.isfinite(hand[:, 0, 0])
+        offsets = moved[seen]
+        assert np.allclose(offsets, offsets[:1], atol=1e-5)  # one offset per point, every frame
+        assert np.abs(offsets[0, 0]).max() == 0 and (offsets[..., 2] == 0).all()  # wrist, depth
+        assert 0 < np.abs(offsets[0]).max() <= 0.2 * palm + 1e-6
+        assert np.isnan(jittered[~seen][:, parts["right_hand"]]).all()
+        pose = parts["pose"]
+        assert np.array_equal(jittered[:, pose], points[:, pose], equal_nan=True)  # body stays
 
 
 def test_hand_gaps_hide_whole_hands_in_some_frames_and_nothing_else(sample_dataset):

@@ -22,8 +22,8 @@ POSE_ARM_ENDS = tuple(range(15, 23))  # the pose's wrists and hand points, moved
 
 
 def augment_points(points: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
-    """One variation of `[n, points, 3]`: the hands moved against the body, affine x/y (with an
-    aspect change), speed, short clips, dropouts."""
+    """One variation of `[n, points, 3]`: the hands moved against the body or reshaped, affine
+    x/y (with an aspect change), speed, short clips, dropouts."""
     points = tf.cast(points, tf.float32)
     if config.hand_shift:
         points = shift_hands(points, config.hand_shift)

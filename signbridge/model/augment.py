@@ -112,8 +112,13 @@ def jitter_hands(points: tf.Tensor, most: float) -> tf.Tensor:
         offsets = tf.random.uniform([HAND_SIZE, 2], -most, most) * palm
         offsets *= tf.one_hot(HAND_WRIST, HAND_SIZE, 0.0, 1.0)[:, None]  # the wrist stays
         moved = values + tf.pad(offsets, [[0, 0], [0, 1]])[None]
-        points = tf.concat([points[:, :rows.start], moved, points[:, rows.stop:]], axis=1)
+        points = replace_rows(points, rows, moved)
     return points
+
+
+def replace_rows(points: tf.Tensor, rows: slice, values: tf.Tensor) -> tf.Tensor:
+    """`points` `[n, points, 3]` with its `rows` replaced by `values`."""
+    return tf.concat([points[:, :rows.start], values, points[:, rows.stop:]], axis=1)
 
 
 def _few_frames(points: tf.Tensor, most: int) -> tf.Tensor:

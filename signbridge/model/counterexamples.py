@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from signbridge.data.landmarks import POSE_SHOULDERS, cached_part_slices
-from signbridge.model.augment import shoulder_width
+from signbridge.model.augment import replace_rows, shoulder_width
 
 # Hand points (MediaPipe 21-point hand): finger joints above each knuckle, and the knuckles.
 FINGER_JOINTS = ((6, 7, 8), (10, 11, 12), (14, 15, 16), (18, 19, 20))  # index .. pinky
@@ -41,15 +41,11 @@ def _hands(points: tf.Tensor) -> tuple[slice, slice, tf.Tensor]:
     return left, right, seen[0] > seen[1]
 
 
-def _replace_rows(points: tf.Tensor, rows: slice, values: tf.Tensor) -> tf.Tensor:
-    return tf.concat([points[:, :rows.start], values, points[:, rows.stop:]], axis=1)
-
-
 def _for_dominant(points: tf.Tensor, change) -> tf.Tensor:
     left, right, left_dominant = _hands(points)
     return tf.cond(left_dominant,
-                   lambda: _replace_rows(points, left, change(points[:, left])),
-                   lambda: _replace_rows(points, right, change(points[:, right])))
+                   lambda: replace_rows(points, left, change(points[:, left])),
+                   lambda: replace_rows(points, right, change(points[:, right])))
 
 
 def _move_elsewhere(points: tf.Tensor) -> tf.Tensor:
@@ -59,7 +55,7 @@ def _move_elsewhere(points: tf.Tensor) -> tf.Tensor:
     offset = tf.stack([tf.cos(angle), tf.sin(angle), 0.0]) * distance
     parts = cached_part_slices()
     for hand in ("left_hand", "right_hand"):
-        points = _replace_rows(points, parts[hand], points[:, parts[hand]] + offset)
+        points = replace_rows(points, parts[hand], points[:, parts[hand]] + offset)
     return points
 
 
@@ -128,7 +124,7 @@ def _frozen(points: tf.Tensor, frames: tf.Tensor) -> tf.Tensor:
     for hand in ("left_hand", "right_hand"):
         rows = parts[hand]
         held = tf.repeat(points[still:still + 1, rows], tf.shape(points)[0], axis=0)
-        points = _replace_rows(points, rows, held)
+        points = replace_rows(points, rows, held)
     return points
 
 
@@ -145,8 +141,8 @@ def _add_second_hand(points: tf.Tensor) -> tf.Tensor:
         return tf.concat([2 * middle - hand[..., :1], hand[..., 1:]], axis=-1)
 
     return tf.cond(left_dominant,
-                   lambda: _replace_rows(points, right, mirrored(left)),
-                   lambda: _replace_rows(points, left, mirrored(right)))
+                   lambda: replace_rows(points, right, mirrored(left)),
+                   lambda: replace_rows(points, left, mirrored(right)))
 
 
 # What a counterexample may change, by name (`training.counterexamples` in the configs).

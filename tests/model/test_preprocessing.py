@@ -217,17 +217,24 @@ def test_short_hand_gaps_are_filled_along_a_straight_line():
     assert np.isnan(fill_gaps(tf.constant(part), 1).numpy()[[2, 3, 6, 7]]).all()
 
 
-def test_a_hand_missed_on_its_way_gives_the_features_of_the_hand_seen(sample_dataset):
-    """A hand moving in a straight line over a few frames, missed there by the detector: with
-    `fill_hand_gaps` the features are those of the sequence where it was seen; without, not."""
-    filling = WITH_SHAPE.model_copy(update={"fill_hand_gaps": 3})
+def _one_right_hand(sample_dataset) -> tuple[np.ndarray, np.ndarray]:
+    """20 frames of a real sequence with no left hand and one right hand, held still and seen
+    in every frame, and that hand's rows."""
     original = next(sequence for i in range(len(sample_dataset))
                     if len(sequence := sample_dataset.sequence(i)) >= 20)
     rows = part_rows("right_hand")
     hand = original[np.flatnonzero(np.isfinite(original[:, rows[0], 0]))[0], rows]
     sequence = original[:20].copy()
     sequence[:, part_rows("left_hand")] = np.nan
-    sequence[:, rows] = hand  # one right hand, seen in every frame, moving straight in 5-8
+    sequence[:, rows] = hand
+    return sequence, rows
+
+
+def test_a_hand_missed_on_its_way_gives_the_features_of_the_hand_seen(sample_dataset):
+    """A hand moving in a straight line over a few frames, missed there by the detector: with
+    `fill_hand_gaps` the features are those of the sequence where it was seen; without, not."""
+    filling = WITH_SHAPE.model_copy(update={"fill_hand_gaps": 3})
+    sequence, rows = _one_right_hand(sample_dataset)  # moving straight in 5-8
     sequence[:, rows, :2] += 0.01 * np.clip(np.arange(20) - 4, 0, 4)[:, None, None]
     missed = sequence.copy()
     missed[6:8, rows] = np.nan
@@ -260,17 +267,11 @@ def test_a_hand_lost_on_a_curved_path_is_found_along_the_pose_wrist(sample_datas
     straight line, they are not."""
     along_pose = WITH_SHAPE.model_copy(update={"fill_hand_gaps": 10, "fill_along": "pose"})
     along_line = WITH_SHAPE.model_copy(update={"fill_hand_gaps": 10})
-    original = next(sequence for i in range(len(sample_dataset))
-                    if len(sequence := sample_dataset.sequence(i)) >= 20)
-    rows = part_rows("right_hand")
+    sequence, rows = _one_right_hand(sample_dataset)
     wrist = PART_START["pose"] + POSE_WRISTS["right_hand"]
-    hand = original[np.flatnonzero(np.isfinite(original[:, rows[0], 0]))[0], rows]
-    sequence = original[:20].copy()
-    sequence[:, part_rows("left_hand")] = np.nan
     path = 0.05 * np.sin(np.linspace(0, np.pi, 20))  # up and back down: not a straight line
-    sequence[:, rows] = hand
+    sequence[:, wrist, :2] = sequence[0, rows[0], :2] + [0.01, 0.02]  # a little off the hand's
     sequence[:, rows, 1] -= path[:, None]
-    sequence[:, wrist, :2] = hand[0, :2] + [0.01, 0.02]  # the pose's wrist, a little off
     sequence[:, wrist, 1] -= path
     missed = sequence.copy()
     missed[6:14, rows] = np.nan

@@ -171,17 +171,22 @@ def test_browser_learn_then_practice(app_url, clips, tmp_path):
         assert box["y"] + box["height"] <= 640, box  # with its controls, on a 1366x768 screen
         page.get_by_label("Half speed (0.5x)").check()
         expect(example).to_have_attribute("src", re.compile(r"_half\.mp4$"), timeout=60_000)
-        for typed, hint, chosen in (("thanks", "Press Enter for thank you", "thank you: 3"),
-                                    ("xyzzy", "No sign matches “xyzzy”", "Try another word")):
+        for typed, hint, chosen, shown in (
+                ("thanks", "Press Enter for thank you", "thank you: 3", "✓ thank you"),
+                ("xyzzy", "No sign matches “xyzzy”", "Try another word", "xyzzy")):
             picker.click()
             picker.fill("")  # a re-render under load can undo the selection a click makes
             picker.press_sequentially(typed)
+            expect(picker).to_have_value(typed)
             expect(page.get_by_text(hint)).to_be_visible(timeout=30_000)
             picker.press("Enter")
             expect(page.get_by_text(chosen)).to_be_visible(timeout=30_000)
             # "thank you: 3" was on the page before Enter; the hint gone is Enter's answer
             # arrived, so it cannot land later and overwrite what is typed next.
             expect(page.get_by_text("Press Enter for")).to_be_hidden(timeout=30_000)
+            # and the picker shows what Enter left there, so no late re-render of it can land
+            # in the middle of the next word typed
+            expect(picker).to_have_value(shown, timeout=30_000)
         picker.click()
         picker.press_sequentially("hello")
         picker.press("Enter")

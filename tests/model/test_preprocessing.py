@@ -270,7 +270,7 @@ def test_a_hand_lost_on_a_curved_path_is_found_along_the_pose_wrist(sample_datas
     sequence, rows = _one_right_hand(sample_dataset)
     wrist = PART_START["pose"] + POSE_WRISTS["right_hand"]
     path = 0.05 * np.sin(np.linspace(0, np.pi, 20))  # up and back down: not a straight line
-    sequence[:, wrist, :2] = sequence[0, rows[0], :2] + [0.01, 0.02]  # a little off the hand's
+    sequence[:, wrist, :2] = sequence[0, rows[0], :2] + [0.01, 0.02]  # near the hand's wrist
     sequence[:, rows, 1] -= path[:, None]
     sequence[:, wrist, 1] -= path
     missed = sequence.copy()

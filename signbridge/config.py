@@ -194,6 +194,11 @@ class EvaluationConfig(Settings):
         1.0, gt=0, description="The handshape limit is this multiple of the distance "
         "`handshape_quantile` finds: below 1, hands a little unlike the known ones are 'not "
         "sure' too (fewer look-alike signs pass, and a few real performances are turned away).")
+    handshape_descriptor: Literal["frames-2d", "clip-3d"] = Field(
+        "frames-2d", description="How the handshape check compares hands: 'frames-2d', each "
+        "frame's joint angles in the picture, median of the frames' nearest known handshapes; "
+        "'clip-3d', joint angles in space (with MediaPipe's depth), averaged over the clip and "
+        "compared with the known clips' averages.")
     other_sources: list[EvaluationSource] = Field(
         default_factory=list, description="Other sources to evaluate on (skipped if missing).")
 

@@ -91,9 +91,14 @@ def acceptance_text(rule: dict[str, object] | None) -> str:
     if rule.get("max_handshape_distance") is not None:
         scale = fitted_on.get("handshape_scale", 1.0)
         scaled = f"{scale:g} times the distance reached by" if scale != 1.0 else "as in"
+        descriptor = rule.get("handshape_descriptor") or (rule.get("handshapes") or {}).get(
+            "descriptor")
+        measured = ("distance of the clip's average joint angles in space (with depth)"
+                    if descriptor == "clip-3d" else
+                    "median distance over the frames")
         checks += (
-            " The signing hand's shape must also be near the trained signs' handshapes (median "
-            f"distance over the frames at most {rule['max_handshape_distance']:.2f}, {scaled} "
+            " The signing hand's shape must also be near the trained signs' handshapes ("
+            f"{measured} at most {rule['max_handshape_distance']:.2f}, {scaled} "
             f"{fitted_on.get('handshape_quantile', 0):.0%} of trained-sign clips of signers the "
             "comparison left out).")
     if rule.get("min_known_share"):

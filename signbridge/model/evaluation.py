@@ -166,7 +166,8 @@ def fitted_rule(settings, probabilities: np.ndarray, labels: np.ndarray, known_s
     rule.min_known_share = settings.min_known_share
     if settings.handshape_quantile and known and known.sequences:
         bank, limit, fitted = fit_limit(known.sequences, known.signers,
-                                        settings.handshape_quantile)
+                                        settings.handshape_quantile,
+                                        descriptor=settings.handshape_descriptor)
         rule.handshapes = bank.to_dict()
         rule.max_handshape_distance = round(limit * settings.handshape_scale, 4)
         rule.fitted_on |= {f"handshape_{name}": value for name, value in fitted.items()}

@@ -151,6 +151,7 @@ class AcceptanceRule:
         values = self.to_dict()
         if values.pop("handshapes"):
             values["handshapes_known"] = len(self.handshapes["shapes"])
+            values["handshape_descriptor"] = self.handshape_bank.descriptor
         return values
 
     @classmethod

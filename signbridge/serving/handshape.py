@@ -9,12 +9,20 @@ from all of them than nearly every known-sign clip of an unseen signer is "not s
 A handshape is described per frame by angles and distances that do not depend on where the hand
 is, how large it is or how it is turned in the picture: the bend at each joint of the five
 fingers, the spread between neighbouring fingers, and where the thumb tip is against the index
-and little finger knuckles and the index tip. Numpy only (serving has no TensorFlow).
+and little finger knuckles and the index tip. Two ways to compare (a bank's `descriptor`):
+
+- "frames-2d": angles in the picture (x, y); each frame's nearest known handshape, median over
+  the frames (the first check; packages without a `descriptor` hold it);
+- "clip-3d": angles in space (x, y and MediaPipe's depth z, so a finger bent towards the camera
+  is bent), averaged over the clip and compared with the known clips' averages.
+
+Numpy only (serving has no TensorFlow).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -37,6 +45,7 @@ INDEX_KNUCKLE, LITTLE_KNUCKLE, THUMB_TIP, INDEX_TIP = 5, 17, 4, 8
 BANK_SIZE = 512  # handshapes kept in a model package
 DESCRIPTORS = 21  # 15 joint bends, 3 spreads, 3 thumb distances
 MIN_FRAMES = 3  # fewer frames with a whole hand say too little about its shape
+Descriptor = Literal["frames-2d", "clip-3d"]
 
 
 def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -46,7 +55,7 @@ def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def describe(hands: np.ndarray) -> np.ndarray:
-    """`[m, 21, 2]` hands (x, y in equal units) -> `[m, DESCRIPTORS]` handshape descriptors."""
+    """`[m, 21, 2 or 3]` hands (x, y in equal units; z) -> `[m, DESCRIPTORS]` descriptors."""
     columns = []
     for chain in CHAINS:
         for before, joint, after in zip(chain, chain[1:], chain[2:], strict=False):
@@ -75,75 +84,93 @@ def face_aspect(landmarks: np.ndarray) -> float:
     return float(np.clip(width[usable].sum() / height[usable].sum() / FACE_ASPECT, 0.25, 4.0))
 
 
-def handshapes(landmarks: np.ndarray) -> np.ndarray:
+def handshapes(landmarks: np.ndarray, depth: bool = False) -> np.ndarray:
     """Descriptors `[m, DESCRIPTORS]` of the signing hand (the one seen in more frames) in every frame
-    where it was seen whole; `landmarks` is `[n, 543, 3]`."""
+    where it was seen whole, from x and y (and z with `depth`); `landmarks` is `[n, 543, 3]`."""
     landmarks = np.asarray(landmarks, np.float64)
-    hands = [landmarks[:, PART_START[hand]:PART_START[hand] + 21, :2] for hand in HANDS]
+    axes = 3 if depth else 2
+    hands = [landmarks[:, PART_START[hand]:PART_START[hand] + 21, :axes] for hand in HANDS]
     seen = [np.isfinite(hand).all(axis=(1, 2)) for hand in hands]
     signing = int(seen[1].sum() >= seen[0].sum())
-    hand = hands[signing][seen[signing]] * np.array([1.0, face_aspect(landmarks)])
+    stretch = np.array([1.0, face_aspect(landmarks), 1.0][:axes])
+    hand = hands[signing][seen[signing]] * stretch
     return describe(hand) if len(hand) else np.zeros((0, DESCRIPTORS))
+
+
+def compared(landmarks: np.ndarray, descriptor: Descriptor) -> np.ndarray:
+    """What a bank of `descriptor` holds of one clip: each frame's descriptors, or their average
+    over the clip as one row (none with fewer than MIN_FRAMES frames with a whole hand)."""
+    if descriptor == "frames-2d":
+        return handshapes(landmarks)
+    shapes = handshapes(landmarks, depth=True)
+    return shapes.mean(axis=0, keepdims=True) if len(shapes) >= MIN_FRAMES else shapes[:0]
 
 
 class HandshapeBank:
     """Handshapes of known signs, and how far a clip's hand is from them."""
 
-    def __init__(self, shapes: np.ndarray, scale: np.ndarray) -> None:
+    def __init__(self, shapes: np.ndarray, scale: np.ndarray,
+                 descriptor: Descriptor = "frames-2d") -> None:
         self.shapes = np.asarray(shapes, np.float64)  # [k, DESCRIPTORS], already divided by `scale`
         self.scale = np.asarray(scale, np.float64)  # [DESCRIPTORS]: each descriptor's spread
+        self.descriptor = descriptor
 
     @classmethod
-    def of(cls, sequences: Sequence[np.ndarray], size: int = BANK_SIZE,
-           seed: int = 0) -> HandshapeBank:
+    def of(cls, sequences: Sequence[np.ndarray], size: int = BANK_SIZE, seed: int = 0,
+           descriptor: Descriptor = "frames-2d") -> HandshapeBank:
         """A bank of at most `size` handshapes drawn evenly from `sequences` `[n, 543, 3]`."""
-        return cls.of_shapes([handshapes(s) for s in sequences], size, seed)
+        return cls.of_shapes([compared(s, descriptor) for s in sequences], size, seed, descriptor)
 
     @classmethod
     def of_shapes(cls, shapes_per_clip: Sequence[np.ndarray], size: int = BANK_SIZE,
-                  seed: int = 0) -> HandshapeBank:
-        """The same, from each clip's descriptors (`handshapes`)."""
+                  seed: int = 0, descriptor: Descriptor = "frames-2d") -> HandshapeBank:
+        """The same, from each clip's rows (`compared`)."""
         shapes = np.concatenate([*shapes_per_clip, np.zeros((0, DESCRIPTORS))])
         scale = np.maximum(shapes.std(axis=0), 1e-3) if len(shapes) > 1 else np.ones(DESCRIPTORS)
         if len(shapes) > size:
             shapes = shapes[np.random.default_rng(seed).choice(len(shapes), size, replace=False)]
-        return cls(shapes / scale, scale)
+        return cls(shapes / scale, scale, descriptor)
 
     def distance(self, landmarks: np.ndarray) -> float | None:
-        """The median, over the frames with a whole hand, of the distance from the hand's shape
-        to the nearest known one (in descriptor spreads); None with too few such frames."""
-        return self.distance_of(handshapes(landmarks))
+        """How far the clip's hand is from the nearest known handshape (in descriptor spreads;
+        for "frames-2d" the median over its frames); None with too few frames with a whole
+        hand."""
+        return self.distance_of(compared(landmarks, self.descriptor))
 
     def distance_of(self, shapes: np.ndarray) -> float | None:
-        """The same, from a clip's descriptors (`handshapes`)."""
-        if len(shapes) < MIN_FRAMES or not len(self.shapes):
+        """The same, from a clip's rows (`compared`)."""
+        fewest = MIN_FRAMES if self.descriptor == "frames-2d" else 1
+        if len(shapes) < fewest or not len(self.shapes):
             return None
         gaps = np.linalg.norm(shapes[:, None] / self.scale - self.shapes[None], axis=-1)
         return float(np.median(gaps.min(axis=1)))
 
     def to_dict(self) -> dict:
         return {"shapes": np.round(self.shapes, 3).tolist(),
-                "scale": np.round(self.scale, 5).tolist()}
+                "scale": np.round(self.scale, 5).tolist(), "descriptor": self.descriptor}
 
     @classmethod
     def from_dict(cls, values: dict) -> HandshapeBank:
-        return cls(np.array(values["shapes"]), np.array(values["scale"]))
+        return cls(np.array(values["shapes"]), np.array(values["scale"]),
+                   values.get("descriptor", "frames-2d"))
 
 
 def fit_limit(sequences: Sequence[np.ndarray], signers: Sequence[str], quantile: float,
-              size: int = BANK_SIZE) -> tuple[HandshapeBank, float, dict[str, float]]:
+              size: int = BANK_SIZE, descriptor: Descriptor = "frames-2d",
+              ) -> tuple[HandshapeBank, float, dict[str, float]]:
     """The bank of all `sequences` (known signs), and the largest distance to accept: the
     `quantile` of each signer's clips measured against a bank of the other signers (as an unseen
     signer would be), so the limit is set by signers the bank did not see."""
     signers = np.asarray(signers)
-    shapes = [handshapes(s) for s in sequences]  # each clip's descriptors, computed once
+    shapes = [compared(s, descriptor) for s in sequences]  # each clip's rows, computed once
     distances = []
     for signer in np.unique(signers):
         others = HandshapeBank.of_shapes(
-            [clip for clip, who in zip(shapes, signers, strict=True) if who != signer], size)
+            [clip for clip, who in zip(shapes, signers, strict=True) if who != signer], size,
+            descriptor=descriptor)
         distances += [d for clip, who in zip(shapes, signers, strict=True) if who == signer
                       and (d := others.distance_of(clip)) is not None]
     limit = float(np.quantile(distances, quantile)) if distances else float("inf")
-    return (HandshapeBank.of_shapes(shapes, size), round(limit, 4),
+    return (HandshapeBank.of_shapes(shapes, size, descriptor=descriptor), round(limit, 4),
             {"sequences": float(len(distances)), "signers": float(len(np.unique(signers))),
              "quantile": quantile})

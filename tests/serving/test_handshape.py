@@ -1,5 +1,6 @@
 """The handshape check: descriptors that ignore where the hand is, its size and its turn in the
-picture; known signers' hands pass, changed handshapes do not; the rule says why."""
+picture (or in space, with depth); known signers' hands pass, changed handshapes do not, with
+either way of comparing; the rule says why, and the package keeps how it compares."""
 
 import numpy as np
 import pytest
@@ -10,7 +11,13 @@ from signbridge.data.landmarks import PART_START, index_to_sign, sign_to_index
 from signbridge.model.card import acceptance_text
 from signbridge.model.evaluation import KnownSequences, fitted_rule
 from signbridge.serving.acceptance import AcceptanceRule
-from signbridge.serving.handshape import HandshapeBank, describe, fit_limit, handshapes
+from signbridge.serving.handshape import (
+    HandshapeBank,
+    compared,
+    describe,
+    fit_limit,
+    handshapes,
+)
 from signbridge.serving.package import ModelPackage
 from tests.conftest import SAMPLE_ROOT
 from tests.serving.test_acceptance import probabilities
@@ -53,11 +60,39 @@ def test_descriptors_ignore_place_size_and_turn(performances):
     assert describe(hand).shape == (len(hand), 21)
 
 
-def test_unseen_signers_pass_and_a_fist_does_not(performances):
+def test_depth_descriptors_ignore_a_turn_in_space_and_see_a_finger_bent_towards_the_camera(
+        performances):
+    clip = performances[0][0]
+    hand = clip[:, RIGHT] if np.isfinite(clip[:, RIGHT]).all(axis=(1, 2)).any() else clip[:, LEFT]
+    hand = hand[np.isfinite(hand).all(axis=(1, 2))].astype(np.float64)
+    assert len(hand)
+    angle = np.deg2rad(40)  # about the vertical axis: the hand turns towards the camera
+    turn = np.array([[np.cos(angle), 0, np.sin(angle)], [0, 1, 0],
+                     [-np.sin(angle), 0, np.cos(angle)]])
+    moved = (hand - hand[:, :1]) @ turn.T * 1.7 + hand[:, :1] + 0.1
+    np.testing.assert_allclose(describe(hand), describe(moved), atol=1e-6)
+    bent = hand.copy()
+    bent[:, 6:9, 2] -= np.linalg.norm(hand[:, 9, :2] - hand[:, 0, :2], axis=-1)[:, None]
+    np.testing.assert_allclose(describe(hand[..., :2]), describe(bent[..., :2]))
+    assert np.abs(describe(hand) - describe(bent)).max() > 0.3  # radians
+
+
+def test_a_clip_3d_bank_compares_one_average_row_per_clip(performances):
+    clip = performances[0][0]
+    frames = handshapes(clip, depth=True)
+    assert len(frames) >= 3
+    np.testing.assert_allclose(compared(clip, "clip-3d"), frames.mean(axis=0, keepdims=True))
+    np.testing.assert_allclose(compared(clip, "frames-2d"), handshapes(clip))
+
+
+@pytest.mark.parametrize("descriptor", ["frames-2d", "clip-3d"])
+def test_unseen_signers_pass_and_a_fist_does_not(performances, descriptor):
     sequences, signers = performances
     held_out = signers[0]
     rest = [i for i, who in enumerate(signers) if who != held_out]
-    bank, limit, fitted = fit_limit([sequences[i] for i in rest], [signers[i] for i in rest], 0.99)
+    bank, limit, fitted = fit_limit([sequences[i] for i in rest], [signers[i] for i in rest], 0.99,
+                                    descriptor=descriptor)
+    assert bank.descriptor == descriptor
     assert fitted["signers"] == len(set(signers)) - 1 and np.isfinite(limit)
     mine = [s for s, who in zip(sequences, signers, strict=True) if who == held_out]
     distances = [bank.distance(s) for s in mine]
@@ -67,18 +102,23 @@ def test_unseen_signers_pass_and_a_fist_does_not(performances):
     assert fists and np.mean([d > limit for d in fists]) >= 0.9
 
 
-def test_too_few_frames_with_a_whole_hand_are_not_judged(performances):
-    bank = HandshapeBank.of(performances[0][:20])
+@pytest.mark.parametrize("descriptor", ["frames-2d", "clip-3d"])
+def test_too_few_frames_with_a_whole_hand_are_not_judged(performances, descriptor):
+    bank = HandshapeBank.of(performances[0][:20], descriptor=descriptor)
     clip = performances[0][0].copy()
+    seen = np.flatnonzero(np.isfinite(clip[:, RIGHT]).all(axis=(1, 2)))
     clip[:, LEFT] = np.nan
+    clip[seen[2:], RIGHT] = np.nan  # a whole right hand in 2 frames
+    assert len(seen) >= 3 and bank.distance(clip) is None
     clip[:, RIGHT] = np.nan
     assert bank.distance(clip) is None and len(handshapes(clip)) == 0
 
 
+@pytest.mark.parametrize("descriptor", ["frames-2d", "clip-3d"])
 def test_the_rule_says_the_handshape_is_unknown_and_travels_in_the_package(performances,
-                                                                            tmp_path):
+                                                                            tmp_path, descriptor):
     sequences, signers = performances
-    bank, limit, _ = fit_limit(sequences[16:], signers[16:], 0.99)
+    bank, limit, _ = fit_limit(sequences[16:], signers[16:], 0.99, descriptor=descriptor)
     rule = AcceptanceRule(["hello", "thankyou"], min_confidence=0.75,
                           handshapes=bank.to_dict(), max_handshape_distance=limit)
     clip = next(s for s in sequences[:16] if bank.distance(s) is not None
@@ -92,6 +132,11 @@ def test_the_rule_says_the_handshape_is_unknown_and_travels_in_the_package(perfo
     ModelPackage(b"tflite", list(index_to_sign()), 32, rule).write(tmp_path)
     loaded = ModelPackage.read(tmp_path).acceptance
     assert loaded.max_handshape_distance == limit
+    assert loaded.handshape_bank.descriptor == descriptor
+    assert loaded.summary()["handshape_descriptor"] == descriptor
+    said = "clip's average joint angles in space" if descriptor == "clip-3d" else "over the frames"
+    assert said in acceptance_text(loaded.to_dict())
+    assert said in acceptance_text(loaded.summary())
     assert not loaded.judge(sure, fist(clip), list(index_to_sign())).accepted
     assert loaded.judge(sure, clip, list(index_to_sign())).accepted
 
@@ -124,3 +169,28 @@ def test_a_handshape_scale_under_one_tightens_the_fitted_limit(performances):
     sure = probabilities(hello=0.95, thankyou=0.05)
     assert fitted.judge(sure, clip, list(index_to_sign())).accepted
     assert "hand's shape" in tight.judge(sure, clip, list(index_to_sign())).reason
+
+
+def test_a_bank_saved_before_descriptors_had_names_compares_frames_in_2d(performances):
+    bank = HandshapeBank.of(performances[0][:20])
+    values = bank.to_dict()
+    del values["descriptor"]  # what packages written before hold
+    older = HandshapeBank.from_dict(values)
+    assert older.descriptor == "frames-2d"
+    clip = performances[0][21]
+    assert older.distance(clip) == pytest.approx(bank.distance(clip), abs=1e-2)
+
+
+def test_the_evaluation_settings_choose_how_the_fitted_check_compares(performances):
+    sequences, signers = performances
+    known = KnownSequences(sequences[16:], signers[16:])
+    outputs = np.stack([probabilities(hello=0.9, thankyou=0.1),
+                        probabilities(hello=0.1, thankyou=0.9)])
+    labels = np.array([sign_to_index()["hello"], sign_to_index()["thankyou"]])
+    for descriptor in ("frames-2d", "clip-3d"):
+        settings = EvaluationConfig(min_confidence=0.6, handshape_quantile=0.99,
+                                    handshape_descriptor=descriptor)
+        rule = fitted_rule(settings, outputs, labels, ["hello", "thankyou"], known)
+        assert rule.handshape_bank.descriptor == descriptor
+        clips = len(HandshapeBank.of(known.sequences, descriptor="clip-3d").shapes)
+        assert (len(rule.handshape_bank.shapes) == clips) == (descriptor == "clip-3d")

@@ -24,6 +24,9 @@ from signbridge.serving.handshape import HandshapeBank
 
 TOP_K = 10
 SHOWN_FROM = 0.005  # rows under half a percent carry no information and are not shown
+# Right answers left "not sure" on new signers mostly had a hand in only a few frames
+# (docs/EXPERIMENTS.md): below this many, a doubtful answer also says so, as something to fix.
+FEW_HAND_FRAMES = 4
 TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(20.0), 121))
 
 
@@ -87,6 +90,9 @@ class AcceptanceRule:
         shown = [(sign, p) for sign, p in ranked[:TOP_K] if p >= SHOWN_FROM]
         reason = (self._doubt(ranked, frames, with_hands) or self._unfamiliar(probabilities, labels)
                   or self._unknown_handshape(landmarks))
+        if reason.startswith("not sure") and with_hands < FEW_HAND_FRAMES:
+            reason += (f" A hand was seen in only {with_hands} of {frames} frames: with the hands "
+                       "in view for the whole sign, it may be recognised.")
         return Answer(shown, not reason, reason, frames, with_hands)
 
     def known_share(self, probabilities: np.ndarray, labels: list[str]) -> float:

@@ -60,6 +60,17 @@ def test_low_confidence_is_not_sure_with_the_reason_in_plain_words():
     assert "hello, thankyou" in answer.reason  # what it knows
 
 
+@pytest.mark.parametrize(("hands", "hinted"), [(1, True), (3, True), (4, False), (20, False)])
+def test_a_doubtful_answer_from_a_hand_in_few_frames_says_so(hands, hinted):
+    rule = AcceptanceRule(KNOWN, min_confidence=0.8)
+    doubtful = rule.judge(probabilities(hello=0.6, thankyou=0.4), frames(20, hands), SIGNS)
+    assert not doubtful.accepted and doubtful.reason.startswith("not sure")
+    hint = f"A hand was seen in only {hands} of 20 frames"
+    assert (hint in doubtful.reason) == hinted
+    sure = rule.judge(probabilities(hello=0.95, thankyou=0.05), frames(20, hands), SIGNS)
+    assert sure.accepted and sure.reason == ""  # an accepted answer carries no hint
+
+
 def test_an_output_mostly_outside_the_known_signs_is_not_sure():
     rule = AcceptanceRule(KNOWN, min_confidence=0.6, min_known_share=0.5)
     # Sure among its two signs (90 % hello), but only 30 % of the output is on them at all.

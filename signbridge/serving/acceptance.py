@@ -24,8 +24,8 @@ from signbridge.serving.handshape import HandshapeBank
 
 TOP_K = 10
 SHOWN_FROM = 0.005  # rows under half a percent carry no information and are not shown
-# Right answers left "not sure" on new signers mostly had a hand in only a few frames
-# (docs/EXPERIMENTS.md): below this many, a doubtful answer also says so, as something to fix.
+# On new signers, right answers from clips with a hand in fewer frames than this are left "not
+# sure" about twice as often as the others (README): a doubtful answer says so, as a thing to fix.
 FEW_HAND_FRAMES = 4
 TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(20.0), 121))
 

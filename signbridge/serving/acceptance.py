@@ -91,8 +91,8 @@ class AcceptanceRule:
         reason = (self._doubt(ranked, frames, with_hands) or self._unfamiliar(probabilities, labels)
                   or self._unknown_handshape(landmarks))
         if reason.startswith("not sure") and with_hands < FEW_HAND_FRAMES:
-            reason += (f" A hand was seen in only {with_hands} of {frames} frames: with the hands "
-                       "in view for the whole sign, it may be recognised.")
+            reason += (" A hand was seen in only a few frames: with the hands in view for the "
+                       "whole sign, it may be recognised.")
         return Answer(shown, not reason, reason, frames, with_hands)
 
     def known_share(self, probabilities: np.ndarray, labels: list[str]) -> float:

@@ -65,8 +65,8 @@ def test_a_doubtful_answer_from_a_hand_in_few_frames_says_so(hands, hinted):
     rule = AcceptanceRule(KNOWN, min_confidence=0.8)
     doubtful = rule.judge(probabilities(hello=0.6, thankyou=0.4), frames(20, hands), SIGNS)
     assert not doubtful.accepted and doubtful.reason.startswith("not sure")
-    hint = f"A hand was seen in only {hands} of 20 frames"
-    assert (hint in doubtful.reason) == hinted
+    assert ("A hand was seen in only a few frames" in doubtful.reason) == hinted
+    assert doubtful.frames_with_hands == hands  # the count itself is in the answer
     sure = rule.judge(probabilities(hello=0.95, thankyou=0.05), frames(20, hands), SIGNS)
     assert sure.accepted and sure.reason == ""  # an accepted answer carries no hint
 

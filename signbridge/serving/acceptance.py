@@ -88,11 +88,13 @@ class AcceptanceRule:
         ranked = self.calibrated(probabilities, labels)
         frames, with_hands = len(landmarks), frames_with_hands(landmarks)
         shown = [(sign, p) for sign, p in ranked[:TOP_K] if p >= SHOWN_FROM]
-        reason = (self._doubt(ranked, frames, with_hands) or self._unfamiliar(probabilities, labels)
-                  or self._unknown_handshape(landmarks))
-        if reason.startswith("not sure") and with_hands < FEW_HAND_FRAMES:
-            reason += (" A hand was seen in only a few frames: with the hands in view for the "
-                       "whole sign, it may be recognised.")
+        reason = self._too_little(frames, with_hands)
+        if not reason:
+            reason = (self._doubt(ranked) or self._unfamiliar(probabilities, labels)
+                      or self._unknown_handshape(landmarks))
+            if reason and with_hands < FEW_HAND_FRAMES:
+                reason += (" A hand was seen in only a few frames: with the hands in view for "
+                           "the whole sign, it may be recognised.")
         return Answer(shown, not reason, reason, frames, with_hands)
 
     def known_share(self, probabilities: np.ndarray, labels: list[str]) -> float:
@@ -125,7 +127,8 @@ class AcceptanceRule:
                 f"(the signing hand is further from them than in nearly every performance of "
                 f"them by signers it was not trained on). It knows {self.known_description()}.")
 
-    def _doubt(self, ranked: list[tuple[str, float]], frames: int, with_hands: int) -> str:
+    def _too_little(self, frames: int, with_hands: int) -> str:
+        """Why the clip holds too little to judge, or "" when it holds enough."""
         if frames < self.min_frames:
             return (f"too short: {frames} frame(s) of signing; this model needs at least "
                     f"{self.min_frames}. Record the whole sign, about a second or more.")
@@ -134,6 +137,9 @@ class AcceptanceRule:
                     if with_hands == 0 else
                     f"a hand was seen in only {with_hands} of {frames} frames; keep your hands "
                     "in view for the whole sign")
+        return ""
+
+    def _doubt(self, ranked: list[tuple[str, float]]) -> str:
         best, confidence = ranked[0]
         if confidence < self.min_confidence:
             shown = f"{confidence:.0%}"

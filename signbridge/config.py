@@ -73,6 +73,12 @@ class PreprocessConfig(Settings):
     hand_shape: bool = Field(
         False, description="Also read each hand from its wrist, scaled by its palm: the "
         "handshape and palm orientation wherever the hand is, as parts of their own.")
+    hand_frame: Literal["wrist", "palm"] = Field(
+        "wrist", description="How the hand-shape parts see each hand: from its wrist as the "
+        "camera sees it (\"wrist\": shape and palm orientation), or turned into the palm's own "
+        "frame (\"palm\": across the knuckles, wrist to middle knuckle, out of the palm), so "
+        "a hand turned differently by another signer has the same shape; the orientation is "
+        "still in the hand parts themselves.")
     fill_hand_gaps: int = Field(
         0, ge=0, description="Fill a hand missed for up to this many frames between two frames "
         "where it was seen, along the straight line between them (MediaPipe often loses a "
@@ -96,8 +102,8 @@ class PreprocessConfig(Settings):
         return {"max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout().groups),
                 "depth": self.depth, "hand_shape": self.hand_shape,
-                "fill_hand_gaps": self.fill_hand_gaps, "fill_along": self.fill_along,
-                "stretch_short": self.stretch_short}
+                "hand_frame": self.hand_frame, "fill_hand_gaps": self.fill_hand_gaps,
+                "fill_along": self.fill_along, "stretch_short": self.stretch_short}
 
 
 class ModelConfig(Settings):

@@ -47,6 +47,7 @@ POSE_MIRROR_PAIRS: tuple[tuple[int, int], ...] = (
 HAND_SIZE = PART_SIZES["left_hand"]
 HANDS: tuple[str, ...] = ("left_hand", "right_hand")
 HAND_WRIST, HAND_MIDDLE_KNUCKLE = 0, 9
+HAND_INDEX_KNUCKLE, HAND_PINKY_KNUCKLE = 5, 17
 # Pose points (indices into the 33-point pose) that anchor the body and the face.
 POSE_NOSE, POSE_LEFT_EYE, POSE_RIGHT_EYE = 0, 2, 5
 POSE_MOUTH = (9, 10)

@@ -16,7 +16,9 @@ from signbridge.data.landmarks import (
     CACHED_POINTS,
     FACE_ASPECT,
     FACE_GROUP_MIRRORS,
+    HAND_INDEX_KNUCKLE,
     HAND_MIDDLE_KNUCKLE,
+    HAND_PINKY_KNUCKLE,
     HAND_WRIST,
     HANDS,
     POSE_LEFT_EYE,
@@ -57,10 +59,12 @@ class LandmarkPreprocessing(keras.layers.Layer):
 
     def __init__(self, max_frames: int = 32, anchor: Anchor = "points",
                  correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
-                 depth: bool = False, hand_shape: bool = False, fill_hand_gaps: int = 0,
+                 depth: bool = False, hand_shape: bool = False,
+                 hand_frame: Literal["wrist", "palm"] = "wrist", fill_hand_gaps: int = 0,
                  fill_along: Literal["line", "pose"] = "line", stretch_short: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
+        self.hand_frame = hand_frame
         self.fill_hand_gaps = fill_hand_gaps
         self.fill_along = fill_along
         self.stretch_short = stretch_short
@@ -125,13 +129,16 @@ class LandmarkPreprocessing(keras.layers.Layer):
                                    [self.max_frames, self.layout.points, self.layout.channels])
         return features, mask
 
-    @staticmethod
-    def _hand_shape(hand: tf.Tensor) -> tf.Tensor:
+    def _hand_shape(self, hand: tf.Tensor) -> tf.Tensor:
         """The hand seen from its wrist, in units of its own palm (wrist to middle knuckle), per
-        frame: its shape and orientation wherever it is and however far from the camera."""
+        frame: its shape and orientation wherever it is and however far from the camera; with
+        `hand_frame="palm"`, turned into the palm's own frame: its shape alone."""
         local = hand - hand[:, HAND_WRIST:HAND_WRIST + 1]
-        palm = tf.norm(local[:, HAND_MIDDLE_KNUCKLE, :2], axis=-1)[:, None, None]
-        shape = local / tf.where(palm > 1e-6, palm, float("nan"))
+        if self.hand_frame == "palm":
+            shape = palm_frame(local)
+        else:
+            palm = tf.norm(local[:, HAND_MIDDLE_KNUCKLE, :2], axis=-1)[:, None, None]
+            shape = local / tf.where(palm > 1e-6, palm, float("nan"))
         return tf.where(tf.math.is_finite(shape), shape, 0.0)
 
     @staticmethod
@@ -197,8 +204,37 @@ class LandmarkPreprocessing(keras.layers.Layer):
         return {**super().get_config(), "max_frames": self.max_frames, "anchor": self.anchor,
                 "correct_aspect": self.correct_aspect, "groups": list(self.layout.groups),
                 "depth": self.layout.depth, "hand_shape": self.layout.hand_shape,
+                "hand_frame": self.hand_frame,
                 "fill_hand_gaps": self.fill_hand_gaps, "fill_along": self.fill_along,
                 "stretch_short": self.stretch_short}
+
+
+def palm_frame(local: tf.Tensor) -> tf.Tensor:
+    """Hand points relative to the wrist, `[n, 21, 2 or 3]`, in the palm's own axes and units:
+    up from the wrist to the middle knuckle, across from the pinky's knuckle to the index's, and
+    (with depth) out of the palm; the palm (wrist to middle knuckle) is 1 long. The same hand
+    turned any way gives the same values; NaN where the palm cannot be measured."""
+    def unit(vector: tf.Tensor) -> tf.Tensor:
+        length = tf.norm(vector, axis=-1, keepdims=True)
+        return vector / tf.where(length > 1e-6, length, float("nan"))
+
+    def along(axis: tf.Tensor) -> tf.Tensor:
+        return tf.reduce_sum(local * axis[:, None], axis=-1)
+
+    palm = local[:, HAND_MIDDLE_KNUCKLE]
+    length = tf.norm(palm, axis=-1)[:, None]
+    up = unit(palm)
+    if local.shape[-1] == 2:  # in the picture: across is up turned by 90 degrees
+        axes = [tf.stack([up[:, 1], -up[:, 0]], axis=-1), up]
+    else:
+        across = local[:, HAND_INDEX_KNUCKLE] - local[:, HAND_PINKY_KNUCKLE]
+        across = unit(across - tf.reduce_sum(across * up, -1, keepdims=True) * up)
+        out = tf.stack([across[:, 1] * up[:, 2] - across[:, 2] * up[:, 1],
+                        across[:, 2] * up[:, 0] - across[:, 0] * up[:, 2],
+                        across[:, 0] * up[:, 1] - across[:, 1] * up[:, 0]], axis=-1)
+        axes = [across, up, out]
+    return tf.stack([along(axis) for axis in axes], axis=-1) / tf.where(
+        length > 1e-6, length, float("nan"))[:, None]
 
 
 def fill_gaps(part: tf.Tensor, most: int, guide: tf.Tensor | None = None) -> tf.Tensor:

@@ -113,3 +113,15 @@ def test_gap_filling_and_stretching_export_with_parity(tmp_path, sample_dataset)
         sequences.append(gapped)
     report = check_parity(classifier, preprocess, path, sequences, tolerance=1e-4)
     assert report.max_abs_difference <= 1e-4
+
+
+def test_palm_frame_hand_shapes_export_with_parity(tmp_path, sample_dataset):
+    """Turning each hand into its palm's frame (with depth) runs inside the exported model too."""
+    preprocess = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True,
+                                  depth=True, hand_shape=True, hand_frame="palm")
+    classifier = build_classifier(ModelConfig(width=16, num_blocks=1, num_heads=2), MAX_FRAMES,
+                                  layout=preprocess.layout())
+    path = convert_to_tflite(classifier, preprocess, tmp_path / "model.tflite")
+    sequences = [sample_dataset.sequence(i) for i in range(0, 125, 25)]
+    report = check_parity(classifier, preprocess, path, sequences, tolerance=1e-4)
+    assert report.max_abs_difference <= 1e-4

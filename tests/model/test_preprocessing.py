@@ -184,6 +184,40 @@ def test_hand_shape_is_the_same_wherever_and_however_large_the_hand_is(sample_da
                            changed[0, :, slices["right_hand"]], atol=1e-2)
 
 
+def turned_hands(sequence: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """`sequence` with each hand turned about its wrist by `rotation` (2x2 for x, y; 3x3 with z)."""
+    turned = sequence.copy()
+    size = rotation.shape[0]
+    for hand in ("left_hand", "right_hand"):
+        rows = part_rows(hand)
+        wrist = turned[:, rows[:1], :size]
+        turned[:, rows, :size] = wrist + (turned[:, rows, :size] - wrist) @ rotation.T
+    return turned
+
+
+@pytest.mark.parametrize("depth", [True, False])
+def test_in_the_palm_frame_a_turned_hand_has_the_same_shape(sample_dataset, depth):
+    """`hand_frame="palm"`: a hand turned about its wrist (in space with depth, in the picture
+    without) keeps its shape features; seen from the wrist as the camera sees it, it does not."""
+    angle = 0.6
+    if depth:
+        axis = np.array([1.0, 2.0, 0.5]) / np.linalg.norm([1.0, 2.0, 0.5])
+        cross = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+        rotation = np.eye(3) + np.sin(angle) * cross + (1 - np.cos(angle)) * cross @ cross
+    else:
+        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    sequence = sample_dataset.sequence(5)
+    turned = turned_hands(sequence, rotation.astype(np.float32))
+    for frame, same in (("palm", True), ("wrist", False)):
+        config = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", depth=depth,
+                                  hand_shape=True, hand_frame=frame)
+        shape = config.layout().slices()["right_hand_shape"]
+        (original, _), (changed, _) = (preprocess_sequences([sequence], config),
+                                       preprocess_sequences([turned], config))
+        assert original[0, :, shape].any()
+        assert np.allclose(original[0, :, shape], changed[0, :, shape], atol=1e-4) == same, frame
+
+
 def test_a_spread_hand_changes_the_shape_features(sample_dataset):
     """Fingers fanned apart (a 5-hand instead of a flat hand) are plain in the shape parts."""
     import tensorflow as tf
@@ -298,3 +332,14 @@ def test_short_sequences_stretch_over_every_frame_in_order(sample_dataset, frame
              for frame in stretched[0]]
     np.testing.assert_allclose(stretched[0, :, :, :2], positions[shown], atol=1e-6)
     assert shown == sorted(shown) and set(shown) == set(range(kept))
+
+
+def test_the_layer_keeps_its_hand_frame_when_saved_and_loaded():
+    """A saved model reloads with the hand frame it was trained with; older layers, saved before
+    the setting existed, see the hand from its wrist as before."""
+    from signbridge.model.preprocessing import LandmarkPreprocessing, preprocessing_layer
+
+    layer = preprocessing_layer(PreprocessConfig(hand_shape=True, hand_frame="palm"))
+    assert LandmarkPreprocessing.from_config(layer.get_config()).hand_frame == "palm"
+    older = {key: value for key, value in layer.get_config().items() if key != "hand_frame"}
+    assert LandmarkPreprocessing.from_config(older).hand_frame == "wrist"

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signbridge.data.landmarks import FeatureLayout
 
@@ -92,6 +92,13 @@ class PreprocessConfig(Settings):
         "repeating frames evenly, instead of padding them: a sign signed in few frames then "
         "spans the model's time axis as a long one does.")
     augment: AugmentConfig = AugmentConfig()
+
+    @model_validator(mode="after")
+    def _palm_frame_needs_hand_shapes(self) -> "PreprocessConfig":
+        if self.hand_frame == "palm" and not self.hand_shape:
+            raise ValueError("hand_frame 'palm' turns the hand-shape parts, which are off: set "
+                             "preprocess.hand_shape: true as well")
+        return self
 
     def layout(self) -> FeatureLayout:
         """What the model reads: the core parts, these face groups, depth or not."""

@@ -343,3 +343,12 @@ def test_the_layer_keeps_its_hand_frame_when_saved_and_loaded():
     assert LandmarkPreprocessing.from_config(layer.get_config()).hand_frame == "palm"
     older = {key: value for key, value in layer.get_config().items() if key != "hand_frame"}
     assert LandmarkPreprocessing.from_config(older).hand_frame == "wrist"
+
+
+def test_the_palm_frame_without_hand_shape_parts_is_refused():
+    """The palm frame only turns the hand-shape parts: asked for without them, the config says so
+    instead of training a model that silently ignores it."""
+    import pydantic
+
+    with pytest.raises(pydantic.ValidationError, match="hand_shape"):
+        PreprocessConfig(hand_frame="palm")

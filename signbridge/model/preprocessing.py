@@ -214,27 +214,28 @@ def palm_frame(local: tf.Tensor) -> tf.Tensor:
     up from the wrist to the middle knuckle, across from the pinky's knuckle to the index's, and
     (with depth) out of the palm; the palm (wrist to middle knuckle) is 1 long. The same hand
     turned any way gives the same values; NaN where the palm cannot be measured."""
-    def unit(vector: tf.Tensor) -> tf.Tensor:
+    def length_of(vector: tf.Tensor) -> tf.Tensor:
         length = tf.norm(vector, axis=-1, keepdims=True)
-        return vector / tf.where(length > 1e-6, length, float("nan"))
+        return tf.where(length > 1e-6, length, float("nan"))
 
     def along(axis: tf.Tensor) -> tf.Tensor:
         return tf.reduce_sum(local * axis[:, None], axis=-1)
 
     palm = local[:, HAND_MIDDLE_KNUCKLE]
-    length = tf.norm(palm, axis=-1)[:, None]
-    up = unit(palm)
+    palm_length = length_of(palm)  # [n, 1]
+    up = palm / palm_length
     if local.shape[-1] == 2:  # in the picture: across is up turned by 90 degrees
         axes = [tf.stack([up[:, 1], -up[:, 0]], axis=-1), up]
     else:
         across = local[:, HAND_INDEX_KNUCKLE] - local[:, HAND_PINKY_KNUCKLE]
-        across = unit(across - tf.reduce_sum(across * up, -1, keepdims=True) * up)
+        across -= tf.reduce_sum(across * up, -1, keepdims=True) * up
+        across /= length_of(across)
+        # across x up, written out: tf.linalg.cross has no TFLite builtin.
         out = tf.stack([across[:, 1] * up[:, 2] - across[:, 2] * up[:, 1],
                         across[:, 2] * up[:, 0] - across[:, 0] * up[:, 2],
                         across[:, 0] * up[:, 1] - across[:, 1] * up[:, 0]], axis=-1)
         axes = [across, up, out]
-    return tf.stack([along(axis) for axis in axes], axis=-1) / tf.where(
-        length > 1e-6, length, float("nan"))[:, None]
+    return tf.stack([along(axis) for axis in axes], axis=-1) / palm_length[:, None]
 
 
 def fill_gaps(part: tf.Tensor, most: int, guide: tf.Tensor | None = None) -> tf.Tensor:

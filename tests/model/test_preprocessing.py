@@ -199,13 +199,12 @@ def turned_hands(sequence: np.ndarray, rotation: np.ndarray) -> np.ndarray:
 def test_in_the_palm_frame_a_turned_hand_has_the_same_shape(sample_dataset, depth):
     """`hand_frame="palm"`: a hand turned about its wrist (in space with depth, in the picture
     without) keeps its shape features; seen from the wrist as the camera sees it, it does not."""
-    angle = 0.6
-    if depth:
-        axis = np.array([1.0, 2.0, 0.5]) / np.linalg.norm([1.0, 2.0, 0.5])
-        cross = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-        rotation = np.eye(3) + np.sin(angle) * cross + (1 - np.cos(angle)) * cross @ cross
-    else:
-        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    from scipy.spatial.transform import Rotation
+
+    # 0.6 radians about a slanted axis in space, or in the picture's plane.
+    rotation = Rotation.from_rotvec(0.6 * np.array([1.0, 2.0, 0.5]) / np.linalg.norm(
+        [1.0, 2.0, 0.5]) if depth else [0.0, 0.0, 0.6]).as_matrix()
+    rotation = rotation if depth else rotation[:2, :2]
     sequence = sample_dataset.sequence(5)
     turned = turned_hands(sequence, rotation.astype(np.float32))
     for frame, same in (("palm", True), ("wrist", False)):

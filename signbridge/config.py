@@ -212,8 +212,25 @@ class EvaluationConfig(Settings):
         "frame's joint angles in the picture, median of the frames' nearest known handshapes; "
         "'clip-3d', joint angles in space (with MediaPipe's depth), averaged over the clip and "
         "compared with the known clips' averages.")
+    handshape_weight: float = Field(
+        0.0, ge=0, description="How much surer the model must be the further the signing hand "
+        "is from the known handshapes: the confidence needed is `min_confidence` for a hand "
+        "like theirs and rises by this many log-odds at the handshape limit (0: the same "
+        "confidence whatever the hand). Needs `handshape_quantile`.")
+    unmeasured_confidence: float | None = Field(
+        None, gt=0, lt=1, description="With `handshape_weight`: the confidence needed when the "
+        "hand's shape could not be measured (a whole hand in fewer than 3 frames), which no "
+        "handshape speaks for; unset: what a hand at the handshape limit needs.")
     other_sources: list[EvaluationSource] = Field(
         default_factory=list, description="Other sources to evaluate on (skipped if missing).")
+
+    @model_validator(mode="after")
+    def _weight_needs_the_handshape_check(self) -> "EvaluationConfig":
+        if self.handshape_weight and not self.handshape_quantile:
+            raise ValueError("handshape_weight raises the confidence needed with the hand's "
+                             "distance from the known handshapes, which are not checked: set "
+                             "evaluation.handshape_quantile as well")
+        return self
 
 
 class ExportConfig(Settings):

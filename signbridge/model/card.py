@@ -1,6 +1,7 @@
 """A model card written with every exported or imported model: data, split, metrics, limits,
 intended use."""
 
+import math
 from datetime import UTC, datetime
 
 INTENDED_USE = """## Intended use
@@ -101,6 +102,15 @@ def acceptance_text(rule: dict[str, object] | None) -> str:
             f"{measured} at most {rule['max_handshape_distance']:.2f}, {scaled} "
             f"{fitted_on.get('handshape_quantile', 0):.0%} of trained-sign clips of signers the "
             "comparison left out).")
+        if rule.get("handshape_weight"):
+            floor = min(max(float(rule["min_confidence"]), 1e-6), 1 - 1e-6)
+            at_limit = 1 / (1 + (1 - floor) / floor * math.exp(-float(rule["handshape_weight"])))
+            checks += (
+                f" The confidence needed rises with that distance: {floor:.0%} for a hand shaped "
+                f"like the trained signs', {at_limit:.0%} at the limit.")
+            unmeasured = rule.get("unmeasured_confidence")
+            checks += (f" A hand whose shape could not be measured needs "
+                       f"{at_limit if unmeasured is None else unmeasured:.0%}.")
     if rule.get("min_known_share"):
         checks += (
             f" At least {rule['min_known_share']:.0%} of the model's output must fall on the "

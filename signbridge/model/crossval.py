@@ -123,9 +123,9 @@ def _so_far(rows: list[dict], tradeoff: list[dict], clips: list[dict]) -> CrossV
 def clip_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], rule) -> list[dict]:
     """One row per clip of each source (named participant/sequence, or by its file): the true
     sign, the answer and its confidence, the share of the model's output on the known signs,
-    whether it was accepted and why not, the signing hand's distance to the known handshapes
-    (and the limit), and the evidence (frames, frames with a hand), so a fold's failures can be
-    read clip by clip."""
+    whether it was accepted and why not, the confidence it needed, the signing hand's distance
+    to the known handshapes (and the limit), and the evidence (frames, frames with a hand), so
+    a fold's failures can be read clip by clip."""
     signs = list(index_to_sign())
     bank = rule.handshape_bank
     rows = []
@@ -140,6 +140,7 @@ def clip_rows(fold: int, outputs: list[tuple[OtherSource, np.ndarray]], rule) ->
                 "sign": judged.signs[number], "known": judged.signs[number] in rule.known_signs,
                 "answer": answer.top[0][0] if answer.top else "",
                 "confidence": answer.top[0][1] if answer.top else 0.0,
+                "accepts_from": rule.needed_confidence(distance),
                 "known_share": rule.known_share(probabilities[number], signs),
                 "accepted": answer.accepted, "reason": answer.reason,
                 "handshape_distance": np.nan if distance is None else distance,

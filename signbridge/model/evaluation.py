@@ -172,6 +172,8 @@ def fitted_rule(settings, probabilities: np.ndarray, labels: np.ndarray, known_s
         rule.max_handshape_distance = round(limit * settings.handshape_scale, 4)
         rule.fitted_on |= {f"handshape_{name}": value for name, value in fitted.items()}
         rule.fitted_on["handshape_scale"] = settings.handshape_scale
+        rule.handshape_weight = settings.handshape_weight
+        rule.unmeasured_confidence = settings.unmeasured_confidence
     return rule
 
 

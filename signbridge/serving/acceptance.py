@@ -5,7 +5,7 @@ An `AcceptanceRule` travels in the model package. It knows the signs the model w
 lowest confidence it accepts, the least share of the model's output that must fall on the known
 signs at all, the least evidence it needs (frames, frames with a hand) and, optionally, the
 handshapes of the known signs with how far from them a hand may be
-(`handshape.py`). The
+(`handshape.py`), and how much surer the model must be the further the hand is from them. The
 temperature and the threshold are either fitted on held-out signers (`fit_acceptance`), or the
 threshold is fixed, chosen by leave-signers-out cross-validation, with no rescaling (the choice
 when the validation signers are too few to fit it). A clip is accepted only if every check
@@ -70,6 +70,12 @@ class AcceptanceRule:
     fitted_on: dict[str, float] = field(default_factory=dict)  # what the fit saw, for the card
     handshapes: dict | None = None  # a HandshapeBank's dict; None: no handshape check
     max_handshape_distance: float | None = None
+    # The confidence needed rises with the hand's distance from the known handshapes: by this
+    # many log-odds at `max_handshape_distance` (0: `min_confidence` whatever the hand).
+    handshape_weight: float = 0.0
+    # With a weight, what a clip needs whose hand could not be measured (a whole hand in too few
+    # frames); None: what a hand at the limit needs.
+    unmeasured_confidence: float | None = None
 
     @cached_property
     def handshape_bank(self) -> HandshapeBank | None:
@@ -90,12 +96,42 @@ class AcceptanceRule:
         shown = [(sign, p) for sign, p in ranked[:TOP_K] if p >= SHOWN_FROM]
         reason = self._too_little(frames, with_hands)
         if not reason:
-            reason = (self._doubt(ranked) or self._unfamiliar(probabilities, labels)
-                      or self._unknown_handshape(landmarks))
+            distance = self.handshape_distance(landmarks)
+            shape = self._unknown_handshape(distance)
+            # With a rising threshold, a hand past the limit is refused for its shape first: no
+            # confidence makes up for it, and saying so tells the learner what to change.
+            reason = ((shape if self.handshape_weight else "") or self._doubt(ranked, distance)
+                      or self._unfamiliar(probabilities, labels) or shape)
             if reason and with_hands < FEW_HAND_FRAMES:
                 reason += (" A hand was seen in only a few frames: with the hands in view for "
                            "the whole sign, it may be recognised.")
         return Answer(shown, not reason, reason, frames, with_hands)
+
+    def handshape_distance(self, landmarks: np.ndarray) -> float | None:
+        """The signing hand's distance to the known handshapes; None without a handshape check
+        or a hand to measure."""
+        bank = self.handshape_bank
+        if bank is None or self.max_handshape_distance is None:
+            return None
+        return bank.distance(landmarks)
+
+    def needed_confidence(self, distance: float | None) -> float:
+        """The least confidence accepted for a hand `distance` from the known handshapes:
+        `min_confidence` for a hand shaped like theirs, rising by `handshape_weight` log-odds
+        per `max_handshape_distance` of distance (a look-alike sign made with another hand
+        needs a surer answer than a known sign with a familiar hand). A hand the check could not
+        measure (`distance` None) needs `unmeasured_confidence`, or what one at the limit needs."""
+        if not self.handshape_weight or self.handshape_bank is None or not (
+                self.max_handshape_distance):
+            return self.min_confidence
+        if distance is None:  # no benefit of the doubt for a hand the check could not see
+            if self.unmeasured_confidence is not None:
+                return self.unmeasured_confidence
+            distance = self.max_handshape_distance
+        floor = float(np.clip(self.min_confidence, 1e-6, 1 - 1e-6))
+        log_odds = np.log(floor / (1 - floor)) + (
+            self.handshape_weight * distance / self.max_handshape_distance)
+        return float(1 / (1 + np.exp(-log_odds)))
 
     def known_share(self, probabilities: np.ndarray, labels: list[str]) -> float:
         """The share of the model's output on the known signs together."""
@@ -116,11 +152,7 @@ class AcceptanceRule:
                 f"of its answer on them, and needs {self.min_known_share:.0%}). "
                 f"It knows {self.known_description()}.")
 
-    def _unknown_handshape(self, landmarks: np.ndarray) -> str:
-        bank = self.handshape_bank
-        if bank is None or self.max_handshape_distance is None:
-            return ""
-        distance = bank.distance(landmarks)
+    def _unknown_handshape(self, distance: float | None) -> str:
         if distance is None or distance <= self.max_handshape_distance:
             return ""
         return ("not sure: the hand's shape is unlike the shapes of the signs this model knows "
@@ -139,15 +171,20 @@ class AcceptanceRule:
                     "in view for the whole sign")
         return ""
 
-    def _doubt(self, ranked: list[tuple[str, float]]) -> str:
+    def _doubt(self, ranked: list[tuple[str, float]], distance: float | None) -> str:
         best, confidence = ranked[0]
-        if confidence < self.min_confidence:
+        needed = self.needed_confidence(distance)
+        if confidence < needed:
             shown = f"{confidence:.0%}"
-            if shown == f"{self.min_confidence:.0%}":  # 74.7 % is not "75 %, accepts from 75 %"
+            if shown == f"{needed:.0%}":  # 74.7 % is not "75 %, accepts from 75 %"
                 shown = f"{np.floor(confidence * 1000) / 10:.1f}%"
+            hand = ("a hand whose shape could not be measured" if distance is None else
+                    "a hand shaped this unlike the signs it knows")
+            accepts = (f"it accepts from {needed:.0%}" if needed == self.min_confidence else
+                       f"for {hand} it accepts from {needed:.0%}; for a hand like theirs, from "
+                       f"{self.min_confidence:.0%}")
             return (f"not sure: this does not clearly match a sign this model knows (best guess "
-                    f"'{best}' at {shown}, it accepts from {self.min_confidence:.0%}). "
-                    f"It knows {self.known_description()}.")
+                    f"'{best}' at {shown}, {accepts}). It knows {self.known_description()}.")
         return ""
 
     def known_description(self) -> str:

@@ -70,6 +70,8 @@ def test_crossval_trains_a_model_per_fold_and_reports_every_threshold(tmp_path, 
     assert set(held_out["fold"]) == {1, 2} and held_out["known"].all()
     assert clips["confidence"].between(0, 1).all()
     assert clips["known_share"].between(0, 1 + 1e-6).all()  # a share of the whole output
+    accepted = clips[clips["accepted"]]
+    assert (accepted["confidence"] >= accepted["accepts_from"]).all()  # what each clip needed
     refused = clips[~clips["accepted"]]
     assert refused["reason"].str.len().gt(0).all()  # every "not sure" says why
     other = clips[clips["source"] == "asl-app-100"]

@@ -2,6 +2,8 @@
 picture (or in space, with depth); known signers' hands pass, changed handshapes do not, with
 either way of comparing; the rule says why, and the package keeps how it compares."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -195,3 +197,77 @@ def test_the_evaluation_settings_choose_how_the_fitted_check_compares(performanc
         assert rule.handshape_bank.descriptor == descriptor
         clips = len(HandshapeBank.of(known.sequences, descriptor="clip-3d").shapes)
         assert (len(rule.handshape_bank.shapes) == clips) == (descriptor == "clip-3d")
+
+
+def test_the_confidence_needed_rises_with_the_hands_distance_from_the_known_handshapes(
+        performances, tmp_path):
+    sequences, signers = performances
+    bank, limit, _ = fit_limit(sequences[16:], signers[16:], 0.99)
+    flat = AcceptanceRule(["hello", "thankyou"], min_confidence=0.55,
+                          handshapes=bank.to_dict(), max_handshape_distance=limit)
+    rising = replace(flat, handshape_weight=2.5)
+    assert rising.needed_confidence(0.0) == 0.55
+    assert flat.needed_confidence(limit) == flat.needed_confidence(None) == 0.55
+    at_limit = 1 / (1 + np.exp(-(np.log(0.55 / 0.45) + 2.5)))
+    assert rising.needed_confidence(limit) == pytest.approx(at_limit)
+    # A hand the check could not measure gets no benefit of the doubt, unless told otherwise.
+    assert rising.needed_confidence(None) == pytest.approx(at_limit)
+    assert replace(rising, unmeasured_confidence=0.7).needed_confidence(None) == 0.7
+    steps = [rising.needed_confidence(limit * share) for share in (0.2, 0.5, 0.8)]
+    assert 0.55 < steps[0] < steps[1] < steps[2] < at_limit
+
+    # An unseen signer's clip within the limit but well away from the known hands: an answer
+    # sure enough for a familiar hand is not sure enough for this one.
+    distance, clip = max((d, s) for s in sequences[:16]
+                         if (d := bank.distance(s)) is not None and d <= limit)
+    needed = rising.needed_confidence(distance)
+    assert needed > 0.6
+    between = probabilities(hello=(0.55 + needed) / 2, thankyou=1 - (0.55 + needed) / 2)
+    signs = list(index_to_sign())
+    assert flat.judge(between, clip, signs).accepted
+    doubted = rising.judge(between, clip, signs)
+    assert not doubted.accepted and f"accepts from {needed:.0%}" in doubted.reason
+    assert "for a hand shaped this unlike the signs it knows" in doubted.reason
+    surer = probabilities(hello=min(0.999, needed + 0.05), thankyou=max(0.001, 0.95 - needed))
+    assert rising.judge(surer, clip, signs).accepted
+    # The same clip with its hand in 2 frames: not measured, so it needs what the limit needs.
+    glimpse = clip.copy()
+    seen = np.flatnonzero(np.isfinite(glimpse[:, RIGHT]).all(axis=(1, 2)) | np.isfinite(
+        glimpse[:, LEFT]).all(axis=(1, 2)))
+    glimpse[seen[2:], RIGHT] = np.nan
+    glimpse[seen[2:], LEFT] = np.nan
+    assert bank.distance(glimpse) is None
+    fair = probabilities(hello=0.8, thankyou=0.2)  # enough for a hand like the known ones
+    assert flat.judge(fair, glimpse, signs).accepted
+    unseen = rising.judge(fair, glimpse, signs)
+    assert not unseen.accepted and "a hand whose shape could not be measured" in unseen.reason
+    assert f"accepts from {at_limit:.0%}" in unseen.reason
+    # Past the limit no confidence is enough, and the reason is the hand's shape.
+    refused = rising.judge(probabilities(hello=0.999, thankyou=0.001), fist(clip), signs)
+    assert not refused.accepted and "hand's shape" in refused.reason
+
+    ModelPackage(b"tflite", signs, 32, rising).write(tmp_path)
+    loaded = ModelPackage.read(tmp_path).acceptance
+    assert loaded.handshape_weight == 2.5
+    assert not loaded.judge(between, clip, signs).accepted
+    assert f"rises with that distance: 55% for a hand shaped like the trained signs', " \
+           f"{at_limit:.0%} at the limit. A hand whose shape could not be measured needs " \
+           f"{at_limit:.0%}" in acceptance_text(loaded.summary())
+    older = rising.to_dict()
+    del older["handshape_weight"]  # packages written before the weight existed
+    assert AcceptanceRule.from_dict(older).judge(between, clip, signs).accepted
+
+
+def test_the_weight_is_fitted_into_the_rule_and_needs_the_handshape_check(performances):
+    sequences, signers = performances
+    known = KnownSequences(sequences[16:], signers[16:])
+    outputs = np.stack([probabilities(hello=0.9, thankyou=0.1),
+                        probabilities(hello=0.1, thankyou=0.9)])
+    labels = np.array([sign_to_index()["hello"], sign_to_index()["thankyou"]])
+    settings = EvaluationConfig(min_confidence=0.55, handshape_quantile=0.99,
+                                handshape_weight=2.5, unmeasured_confidence=0.7)
+    rule = fitted_rule(settings, outputs, labels, ["hello", "thankyou"], known)
+    assert rule.handshape_weight == 2.5 and rule.needed_confidence(None) == 0.7
+    assert rule.needed_confidence(rule.max_handshape_distance) > 0.9
+    with pytest.raises(ValueError, match="handshape_quantile"):
+        EvaluationConfig(min_confidence=0.55, handshape_weight=2.5)

@@ -1,8 +1,9 @@
 """A model card written with every exported or imported model: data, split, metrics, limits,
 intended use."""
 
-import math
 from datetime import UTC, datetime
+
+from signbridge.serving.acceptance import raised_confidence
 
 INTENDED_USE = """## Intended use
 A **learning aid** for people practising isolated American Sign Language signs (for example,
@@ -103,8 +104,8 @@ def acceptance_text(rule: dict[str, object] | None) -> str:
             f"{fitted_on.get('handshape_quantile', 0):.0%} of trained-sign clips of signers the "
             "comparison left out).")
         if rule.get("handshape_weight"):
-            floor = min(max(float(rule["min_confidence"]), 1e-6), 1 - 1e-6)
-            at_limit = 1 / (1 + (1 - floor) / floor * math.exp(-float(rule["handshape_weight"])))
+            floor = float(rule["min_confidence"])
+            at_limit = raised_confidence(floor, float(rule["handshape_weight"]))
             checks += (
                 f" The confidence needed rises with that distance: {floor:.0%} for a hand shaped "
                 f"like the trained signs', {at_limit:.0%} at the limit.")

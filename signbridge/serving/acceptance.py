@@ -128,10 +128,8 @@ class AcceptanceRule:
             if self.unmeasured_confidence is not None:
                 return self.unmeasured_confidence
             distance = self.max_handshape_distance
-        floor = float(np.clip(self.min_confidence, 1e-6, 1 - 1e-6))
-        log_odds = np.log(floor / (1 - floor)) + (
-            self.handshape_weight * distance / self.max_handshape_distance)
-        return float(1 / (1 + np.exp(-log_odds)))
+        return raised_confidence(self.min_confidence,
+                                 self.handshape_weight * distance / self.max_handshape_distance)
 
     def known_share(self, probabilities: np.ndarray, labels: list[str]) -> float:
         """The share of the model's output on the known signs together."""
@@ -206,6 +204,12 @@ class AcceptanceRule:
     @classmethod
     def from_dict(cls, values: dict) -> AcceptanceRule:
         return cls(**values)
+
+
+def raised_confidence(confidence: float, log_odds: float) -> float:
+    """`confidence` raised by `log_odds` (clipped away from 0 and 1 first)."""
+    floor = float(np.clip(confidence, 1e-6, 1 - 1e-6))
+    return float(1 / (1 + np.exp(-(np.log(floor / (1 - floor)) + log_odds))))
 
 
 def frames_with_hands(landmarks: np.ndarray) -> int:

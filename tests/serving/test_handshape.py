@@ -184,18 +184,22 @@ def test_a_bank_saved_before_descriptors_had_names_compares_frames_in_2d(perform
     assert older.distance(clip) == pytest.approx(bank.distance(clip), abs=1e-2)
 
 
-def test_the_evaluation_settings_choose_how_the_fitted_check_compares(performances):
+def fitted_on_later_signers(performances, settings: EvaluationConfig) -> AcceptanceRule:
+    """The rule `settings` fit, its handshapes from all but the first 16 performances."""
     sequences, signers = performances
-    known = KnownSequences(sequences[16:], signers[16:])
     outputs = np.stack([probabilities(hello=0.9, thankyou=0.1),
                         probabilities(hello=0.1, thankyou=0.9)])
     labels = np.array([sign_to_index()["hello"], sign_to_index()["thankyou"]])
+    return fitted_rule(settings, outputs, labels, ["hello", "thankyou"],
+                       KnownSequences(sequences[16:], signers[16:]))
+
+
+def test_the_evaluation_settings_choose_how_the_fitted_check_compares(performances):
     for descriptor in ("frames-2d", "clip-3d"):
-        settings = EvaluationConfig(min_confidence=0.6, handshape_quantile=0.99,
-                                    handshape_descriptor=descriptor)
-        rule = fitted_rule(settings, outputs, labels, ["hello", "thankyou"], known)
+        rule = fitted_on_later_signers(performances, EvaluationConfig(
+            min_confidence=0.6, handshape_quantile=0.99, handshape_descriptor=descriptor))
         assert rule.handshape_bank.descriptor == descriptor
-        clips = len(HandshapeBank.of(known.sequences, descriptor="clip-3d").shapes)
+        clips = len(HandshapeBank.of(performances[0][16:], descriptor="clip-3d").shapes)
         assert (len(rule.handshape_bank.shapes) == clips) == (descriptor == "clip-3d")
 
 
@@ -259,14 +263,9 @@ def test_the_confidence_needed_rises_with_the_hands_distance_from_the_known_hand
 
 
 def test_the_weight_is_fitted_into_the_rule_and_needs_the_handshape_check(performances):
-    sequences, signers = performances
-    known = KnownSequences(sequences[16:], signers[16:])
-    outputs = np.stack([probabilities(hello=0.9, thankyou=0.1),
-                        probabilities(hello=0.1, thankyou=0.9)])
-    labels = np.array([sign_to_index()["hello"], sign_to_index()["thankyou"]])
-    settings = EvaluationConfig(min_confidence=0.55, handshape_quantile=0.99,
-                                handshape_weight=2.5, unmeasured_confidence=0.7)
-    rule = fitted_rule(settings, outputs, labels, ["hello", "thankyou"], known)
+    rule = fitted_on_later_signers(performances, EvaluationConfig(
+        min_confidence=0.55, handshape_quantile=0.99, handshape_weight=2.5,
+        unmeasured_confidence=0.7))
     assert rule.handshape_weight == 2.5 and rule.needed_confidence(None) == 0.7
     assert rule.needed_confidence(rule.max_handshape_distance) > 0.9
     with pytest.raises(ValueError, match="handshape_quantile"):

@@ -83,8 +83,9 @@ def acceptance_text(rule: dict[str, object] | None) -> str:
     kept = f"{fitted_on.get('keep', 0):.0%} of the validation signers' correctly recognised sequences"
     if fitted_on.get("fixed"):
         confidence = "confidence among the trained signs"
+        alone = " (by the confidence alone)" if rule.get("handshape_weight") else ""
         threshold = (f"The threshold was chosen by leave-signers-out cross-validation; on this "
-                     f"run's validation signers it keeps {kept}.")
+                     f"run's validation signers it keeps{alone} {kept}.")
     else:
         confidence = (f"calibrated confidence (temperature {rule['temperature']}) among the "
                       "trained signs")

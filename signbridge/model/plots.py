@@ -56,15 +56,18 @@ def confusion_matrix(confusion: pd.DataFrame, max_signs: int = 40) -> Image.Imag
 
 
 def coverage_plot(curve: pd.DataFrame, threshold: float, accepted_right: float,
-                  title: str = "Held-out signers") -> Image.Image:
-    """Selective accuracy against coverage, with the acceptance rule's threshold marked."""
+                  title: str = "Held-out signers", rising: bool = False) -> Image.Image:
+    """Selective accuracy against coverage, with the acceptance rule's threshold marked (with
+    `rising`, the least of the thresholds, for a hand shaped like the known signs')."""
     figure, axis = plt.subplots(figsize=(6, 4))
     axis.plot(curve["coverage"], curve["selective_accuracy"], color="tab:blue")
     chosen = curve[curve["threshold"] >= threshold]
     if len(chosen):
         point = chosen.iloc[-1]
         axis.scatter([point["coverage"]], [point["selective_accuracy"]], color="tab:red", zorder=3,
-                     label=f"accepted from {threshold:.0%}: {point['coverage']:.0%} answered, "
+                     label=f"accepted from {threshold:.0%}"
+                           f"{' (more for unfamiliar hands)' if rising else ''}: "
+                           f"{point['coverage']:.0%} answered, "
                            f"{accepted_right:.0%} accepted and right")
         axis.legend(loc="lower left", fontsize=8)
     axis.set_xlabel("coverage (share of sequences answered)")

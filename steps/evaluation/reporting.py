@@ -9,6 +9,7 @@ from zenml.logger import get_logger
 from signbridge.config import EvaluationConfig
 from signbridge.model.evaluation import Assessment, OtherSource, load_other_source
 from signbridge.model.plots import confusion_matrix, coverage_plot
+from signbridge.serving.acceptance import AcceptanceRule, raised_confidence
 from steps.metadata import log_run_metadata, mlflow_run_link
 
 logger = get_logger(__name__)
@@ -27,26 +28,42 @@ def other_sources(evaluation: EvaluationConfig) -> list[OtherSource]:
     return found
 
 
+def rule_lines(rule: AcceptanceRule) -> list[str]:
+    """The acceptance rule in the console's words: what confidence it needs, and its checks."""
+    floor = f"{rule.min_confidence:.0%}"
+    if rule.fitted_on.get("fixed") and rule.handshape_weight and rule.max_handshape_distance:
+        top = raised_confidence(rule.min_confidence, rule.handshape_weight)
+        unmeasured = rule.needed_confidence(None)
+        lines = [f"Acceptance rule (fixed by cross-validation): accepts from {floor} confidence "
+                 f"for a hand shaped like the known signs', rising to {top:.0%} at the handshape "
+                 f"limit; {unmeasured:.0%} for a hand whose shape cannot be measured"]
+    elif rule.fitted_on.get("fixed"):
+        lines = [f"Acceptance rule: accepts from {floor} confidence (cross-validated), which keeps "
+                 f"{rule.fitted_on.get('keep', 0):.0%} of the "
+                 f"{rule.fitted_on.get('sequences', 0)} validation sequences' right answers"]
+    else:
+        lines = [f"Acceptance rule (fitted on {rule.fitted_on.get('sequences', 0)} validation "
+                 f"sequences): temperature {rule.temperature:.2f}, accepts from {floor} confidence"]
+    if rule.min_known_share:
+        lines.append(f"Known-sign check: at least {rule.min_known_share:.0%} of the output on the "
+                     "known signs")
+    if rule.max_handshape_distance is not None:
+        scale = rule.fitted_on.get("handshape_scale", 1.0)
+        times = f"{scale:g} x the distance " if scale != 1.0 else ""
+        lines.append(
+            f"Handshape check: {len(rule.handshapes['shapes'])} known handshapes; a hand may be "
+            f"{rule.max_handshape_distance:.2f} from them ({times}"
+            f"{rule.fitted_on.get('handshape_quantile', 0):.0%} of "
+            f"{rule.fitted_on.get('handshape_sequences', 0)} known-sign clips of signers left out "
+            "of the comparison reach)")
+    return lines
+
+
 def report(result: Assessment, others: list[OtherSource]) -> tuple[Image.Image, Image.Image]:
     """Log the assessment; returns the confusion matrix and the coverage plot."""
     rule, metrics = result.rule, result.metrics
-    if rule.fitted_on.get("fixed"):
-        logger.info("Acceptance rule: accepts from %.0f%% confidence (cross-validated), which keeps "
-                    "%.0f%% of the %d validation sequences' right answers", 100 * rule.min_confidence,
-                    100 * rule.fitted_on.get("keep", 0), rule.fitted_on.get("sequences", 0))
-    else:
-        logger.info("Acceptance rule (fitted on %d validation sequences): temperature %.2f, "
-                    "accepts from %.0f%% confidence", rule.fitted_on.get("sequences", 0),
-                    rule.temperature, 100 * rule.min_confidence)
-    if rule.min_known_share:
-        logger.info("Known-sign check: at least %.0f%% of the output on the known signs",
-                    100 * rule.min_known_share)
-    if rule.max_handshape_distance is not None:
-        logger.info("Handshape check: %d known handshapes; a hand may be %.2f from them (%.0f%% "
-                    "of %d known-sign clips of signers left out of the comparison)",
-                    len(rule.handshapes["shapes"]), rule.max_handshape_distance,
-                    100 * rule.fitted_on.get("handshape_quantile", 0),
-                    rule.fitted_on.get("handshape_sequences", 0))
+    for line in rule_lines(rule):
+        logger.info(line)
     logger.info("Held-out signers: top-1 %.3f, accepted and right %.3f, not sure %.3f",
                 metrics["top1_accuracy"], metrics.get("accepted_right", float("nan")),
                 metrics.get("not_sure", float("nan")))
@@ -56,7 +73,8 @@ def report(result: Assessment, others: list[OtherSource]) -> tuple[Image.Image, 
                     metrics.get(f"{other.name}/unknown_not_sure", float("nan")))
     confusion = confusion_matrix(result.scores.confusion)
     coverage = coverage_plot(result.coverage, rule.min_confidence,
-                             metrics.get("accepted_right", float("nan")))
+                             metrics.get("accepted_right", float("nan")),
+                             rising=bool(rule.handshape_weight))
     mlflow.log_metrics({f"eval/{name}": value for name, value in metrics.items()})
     mlflow.log_table(result.scores.per_sign, "evaluation/per_sign_accuracy.json")
     mlflow.log_text(result.scores.confusion.to_csv(), "evaluation/confusion_matrix.csv")

@@ -270,3 +270,18 @@ def test_the_weight_is_fitted_into_the_rule_and_needs_the_handshape_check(perfor
     assert rule.needed_confidence(rule.max_handshape_distance) > 0.9
     with pytest.raises(ValueError, match="handshape_quantile"):
         EvaluationConfig(min_confidence=0.55, handshape_weight=2.5)
+
+
+def test_the_console_says_how_the_confidence_needed_rises_and_where_the_limit_is(performances):
+    from steps.evaluation.reporting import rule_lines
+
+    rising = rule_lines(fitted_on_later_signers(performances, EvaluationConfig(
+        min_confidence=0.62, handshape_quantile=0.99, handshape_scale=2, handshape_weight=1.0,
+        unmeasured_confidence=0.7)))
+    assert "from 62% confidence" in rising[0] and "rising to 82% at the handshape limit" in (
+        rising[0]) and "70% for a hand whose shape cannot be measured" in rising[0]
+    assert "(2 x the distance 99% of" in rising[-1]
+    flat = rule_lines(fitted_on_later_signers(performances, EvaluationConfig(
+        min_confidence=0.62, handshape_quantile=0.99)))
+    assert "from 62% confidence (cross-validated)" in flat[0] and "rising" not in flat[0]
+    assert "(99% of" in flat[-1] and " x the distance" not in flat[-1]

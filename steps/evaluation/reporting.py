@@ -40,9 +40,9 @@ def rule_lines(rule: AcceptanceRule) -> list[str]:
     elif rule.fitted_on.get("fixed"):
         lines = [f"Acceptance rule: accepts from {floor} confidence (cross-validated), which keeps "
                  f"{rule.fitted_on.get('keep', 0):.0%} of the "
-                 f"{rule.fitted_on.get('sequences', 0)} validation sequences' right answers"]
+                 f"{int(rule.fitted_on.get('sequences', 0))} validation sequences' right answers"]
     else:
-        lines = [f"Acceptance rule (fitted on {rule.fitted_on.get('sequences', 0)} validation "
+        lines = [f"Acceptance rule (fitted on {int(rule.fitted_on.get('sequences', 0))} validation "
                  f"sequences): temperature {rule.temperature:.2f}, accepts from {floor} confidence"]
     if rule.min_known_share:
         lines.append(f"Known-sign check: at least {rule.min_known_share:.0%} of the output on the "
@@ -54,7 +54,7 @@ def rule_lines(rule: AcceptanceRule) -> list[str]:
             f"Handshape check: {len(rule.handshapes['shapes'])} known handshapes; a hand may be "
             f"{rule.max_handshape_distance:.2f} from them ({times}"
             f"{rule.fitted_on.get('handshape_quantile', 0):.0%} of "
-            f"{rule.fitted_on.get('handshape_sequences', 0)} known-sign clips of signers left out "
+            f"{int(rule.fitted_on.get('handshape_sequences', 0))} known-sign clips of signers left out "
             "of the comparison reach)")
     return lines
 

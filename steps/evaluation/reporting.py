@@ -9,7 +9,7 @@ from zenml.logger import get_logger
 from signbridge.config import EvaluationConfig
 from signbridge.model.evaluation import Assessment, OtherSource, load_other_source
 from signbridge.model.plots import confusion_matrix, coverage_plot
-from signbridge.serving.acceptance import AcceptanceRule, raised_confidence
+from signbridge.serving.acceptance import AcceptanceRule
 from steps.metadata import log_run_metadata, mlflow_run_link
 
 logger = get_logger(__name__)
@@ -32,7 +32,7 @@ def rule_lines(rule: AcceptanceRule) -> list[str]:
     """The acceptance rule in the console's words: what confidence it needs, and its checks."""
     floor = f"{rule.min_confidence:.0%}"
     if rule.fitted_on.get("fixed") and rule.handshape_weight and rule.max_handshape_distance:
-        top = raised_confidence(rule.min_confidence, rule.handshape_weight)
+        top = rule.needed_confidence(rule.max_handshape_distance)
         unmeasured = rule.needed_confidence(None)
         lines = [f"Acceptance rule (fixed by cross-validation): accepts from {floor} confidence "
                  f"for a hand shaped like the known signs', rising to {top:.0%} at the handshape "

@@ -30,20 +30,22 @@ def other_sources(evaluation: EvaluationConfig) -> list[OtherSource]:
 
 def rule_lines(rule: AcceptanceRule) -> list[str]:
     """The acceptance rule in the console's words: what confidence it needs, and its checks."""
-    floor = f"{rule.min_confidence:.0%}"
-    if rule.fitted_on.get("fixed") and rule.handshape_weight and rule.max_handshape_distance:
+    accepts = f"accepts from {rule.min_confidence:.0%} confidence"
+    rises = bool(rule.handshape_weight and rule.max_handshape_distance)
+    if rises:
         top = rule.needed_confidence(rule.max_handshape_distance)
-        unmeasured = rule.needed_confidence(None)
-        lines = [f"Acceptance rule (fixed by cross-validation): accepts from {floor} confidence "
-                 f"for a hand shaped like the known signs', rising to {top:.0%} at the handshape "
-                 f"limit; {unmeasured:.0%} for a hand whose shape cannot be measured"]
+        accepts += (f" for a hand shaped like the known signs', rising to {top:.0%} at the "
+                    f"handshape limit; {rule.needed_confidence(None):.0%} for a hand whose shape "
+                    "cannot be measured")
+    if rule.fitted_on.get("fixed") and rises:
+        lines = [f"Acceptance rule (fixed by cross-validation): {accepts}"]
     elif rule.fitted_on.get("fixed"):
-        lines = [f"Acceptance rule: accepts from {floor} confidence (cross-validated), which keeps "
+        lines = [f"Acceptance rule: {accepts} (cross-validated), which keeps "
                  f"{rule.fitted_on.get('keep', 0):.0%} of the "
                  f"{int(rule.fitted_on.get('sequences', 0))} validation sequences' right answers"]
     else:
         lines = [f"Acceptance rule (fitted on {int(rule.fitted_on.get('sequences', 0))} validation "
-                 f"sequences): temperature {rule.temperature:.2f}, accepts from {floor} confidence"]
+                 f"sequences): temperature {rule.temperature:.2f}, {accepts}"]
     if rule.min_known_share:
         lines.append(f"Known-sign check: at least {rule.min_known_share:.0%} of the output on the "
                      "known signs")

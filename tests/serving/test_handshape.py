@@ -286,3 +286,6 @@ def test_the_console_says_how_the_confidence_needed_rises_and_where_the_limit_is
         min_confidence=0.62, handshape_quantile=0.99)))
     assert "from 62% confidence (cross-validated)" in flat[0] and "rising" not in flat[0]
     assert "(99% of" in flat[-1] and " x the distance" not in flat[-1]
+    fitted = rule_lines(fitted_on_later_signers(performances, EvaluationConfig(
+        handshape_quantile=0.99, handshape_weight=1.0)))
+    assert "temperature" in fitted[0] and "rising to" in fitted[0], fitted[0]

@@ -81,6 +81,13 @@ class AcceptanceRule:
     def handshape_bank(self) -> HandshapeBank | None:
         return HandshapeBank.from_dict(self.handshapes) if self.handshapes else None
 
+    @property
+    def rises_with_handshape(self) -> bool:
+        """Whether the confidence needed rises with the hand's distance from the known
+        handshapes (a weight and a handshape check to measure the distance with)."""
+        return bool(self.handshape_weight and self.handshape_bank is not None
+                    and self.max_handshape_distance)
+
     def calibrated(self, probabilities: np.ndarray, labels: list[str]) -> list[tuple[str, float]]:
         """Probabilities over the known signs only, temperature-scaled, best first."""
         logits = np.log(np.maximum(probabilities[self._known_columns(labels)], 1e-12))
@@ -100,7 +107,7 @@ class AcceptanceRule:
             shape = self._unknown_handshape(distance)
             # With a rising threshold, a hand past the limit is refused for its shape first: no
             # confidence makes up for it, and saying so tells the learner what to change.
-            reason = ((shape if self.handshape_weight else "") or self._doubt(ranked, distance)
+            reason = ((shape if self.rises_with_handshape else "") or self._doubt(ranked, distance)
                       or self._unfamiliar(probabilities, labels) or shape)
             if reason and with_hands < FEW_HAND_FRAMES:
                 reason += (" A hand was seen in only a few frames: with the hands in view for "
@@ -121,8 +128,7 @@ class AcceptanceRule:
         per `max_handshape_distance` of distance (a look-alike sign made with another hand
         needs a surer answer than a known sign with a familiar hand). A hand the check could not
         measure (`distance` None) needs `unmeasured_confidence`, or what one at the limit needs."""
-        if not self.handshape_weight or self.handshape_bank is None or not (
-                self.max_handshape_distance):
+        if not self.rises_with_handshape:
             return self.min_confidence
         if distance is None:  # no benefit of the doubt for a hand the check could not see
             if self.unmeasured_confidence is not None:

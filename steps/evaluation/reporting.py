@@ -31,7 +31,7 @@ def other_sources(evaluation: EvaluationConfig) -> list[OtherSource]:
 def rule_lines(rule: AcceptanceRule) -> list[str]:
     """The acceptance rule in the console's words: what confidence it needs, and its checks."""
     accepts = f"accepts from {rule.min_confidence:.0%} confidence"
-    rises = bool(rule.handshape_weight and rule.max_handshape_distance)
+    rises = rule.rises_with_handshape
     if rises:
         top = rule.needed_confidence(rule.max_handshape_distance)
         accepts += (f" for a hand shaped like the known signs', rising to {top:.0%} at the "
@@ -76,7 +76,7 @@ def report(result: Assessment, others: list[OtherSource]) -> tuple[Image.Image, 
     confusion = confusion_matrix(result.scores.confusion)
     coverage = coverage_plot(result.coverage, rule.min_confidence,
                              metrics.get("accepted_right", float("nan")),
-                             rising=bool(rule.handshape_weight))
+                             rising=rule.rises_with_handshape)
     mlflow.log_metrics({f"eval/{name}": value for name, value in metrics.items()})
     mlflow.log_table(result.scores.per_sign, "evaluation/per_sign_accuracy.json")
     mlflow.log_text(result.scores.confusion.to_csv(), "evaluation/confusion_matrix.csv")

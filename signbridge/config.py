@@ -73,12 +73,14 @@ class PreprocessConfig(Settings):
     hand_shape: bool = Field(
         False, description="Also read each hand from its wrist, scaled by its palm: the "
         "handshape and palm orientation wherever the hand is, as parts of their own.")
-    hand_frame: Literal["wrist", "palm"] = Field(
+    hand_frame: Literal["wrist", "palm", "bones"] = Field(
         "wrist", description="How the hand-shape parts see each hand: from its wrist as the "
         "camera sees it (\"wrist\": shape and palm orientation), or turned into the palm's own "
         "frame (\"palm\": across the knuckles, wrist to middle knuckle, out of the palm), so "
         "a hand turned differently by another signer has the same shape; the orientation is "
-        "still in the hand parts themselves.")
+        "still in the hand parts themselves; \"bones\": in the palm's frame, each joint "
+        "given as the direction of its bone alone, so only how the fingers bend and spread "
+        "counts, not how long another signer's bones are tracked).")
     fill_hand_gaps: int = Field(
         0, ge=0, description="Fill a hand missed for up to this many frames between two frames "
         "where it was seen, along the straight line between them (MediaPipe often loses a "
@@ -95,9 +97,9 @@ class PreprocessConfig(Settings):
 
     @model_validator(mode="after")
     def _palm_frame_needs_hand_shapes(self) -> "PreprocessConfig":
-        if self.hand_frame == "palm" and not self.hand_shape:
-            raise ValueError("hand_frame 'palm' turns the hand-shape parts, which are off: set "
-                             "preprocess.hand_shape: true as well")
+        if self.hand_frame != "wrist" and not self.hand_shape:
+            raise ValueError(f"hand_frame '{self.hand_frame}' turns the hand-shape parts, "
+                             "which are off: set preprocess.hand_shape: true as well")
         return self
 
     def layout(self) -> FeatureLayout:

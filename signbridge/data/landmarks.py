@@ -48,6 +48,10 @@ HAND_SIZE = PART_SIZES["left_hand"]
 HANDS: tuple[str, ...] = ("left_hand", "right_hand")
 HAND_WRIST, HAND_MIDDLE_KNUCKLE = 0, 9
 HAND_INDEX_KNUCKLE, HAND_PINKY_KNUCKLE = 5, 17
+# The joint each hand point's bone starts from (the wrist's own: itself): thumb 1-4, index 5-8,
+# middle 9-12, ring 13-16, pinky 17-20, each finger's first bone from the wrist.
+HAND_BONE_STARTS: tuple[int, ...] = (0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15,
+                                     0, 17, 18, 19)
 # Pose points (indices into the 33-point pose) that anchor the body and the face.
 POSE_NOSE, POSE_LEFT_EYE, POSE_RIGHT_EYE = 0, 2, 5
 POSE_MOUTH = (9, 10)

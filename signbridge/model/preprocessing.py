@@ -16,6 +16,7 @@ from signbridge.data.landmarks import (
     CACHED_POINTS,
     FACE_ASPECT,
     FACE_GROUP_MIRRORS,
+    HAND_BONE_STARTS,
     HAND_INDEX_KNUCKLE,
     HAND_MIDDLE_KNUCKLE,
     HAND_PINKY_KNUCKLE,
@@ -60,7 +61,7 @@ class LandmarkPreprocessing(keras.layers.Layer):
     def __init__(self, max_frames: int = 32, anchor: Anchor = "points",
                  correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
                  depth: bool = False, hand_shape: bool = False,
-                 hand_frame: Literal["wrist", "palm"] = "wrist", fill_hand_gaps: int = 0,
+                 hand_frame: Literal["wrist", "palm", "bones"] = "wrist", fill_hand_gaps: int = 0,
                  fill_along: Literal["line", "pose"] = "line", stretch_short: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
@@ -132,10 +133,14 @@ class LandmarkPreprocessing(keras.layers.Layer):
     def _hand_shape(self, hand: tf.Tensor) -> tf.Tensor:
         """The hand seen from its wrist, in units of its own palm (wrist to middle knuckle), per
         frame: its shape and orientation wherever it is and however far from the camera; with
-        `hand_frame="palm"`, turned into the palm's own frame: its shape alone."""
+        `hand_frame="palm"`, turned into the palm's own frame: its shape alone; with "bones",
+        each joint as the direction of its bone in that frame: how the fingers bend and spread,
+        whatever the bones' tracked lengths."""
         local = hand - hand[:, HAND_WRIST:HAND_WRIST + 1]
         if self.hand_frame == "palm":
             shape = palm_frame(local)
+        elif self.hand_frame == "bones":
+            shape = bone_directions(palm_frame(local))
         else:
             palm = tf.norm(local[:, HAND_MIDDLE_KNUCKLE, :2], axis=-1)[:, None, None]
             shape = local / tf.where(palm > 1e-6, palm, float("nan"))
@@ -236,6 +241,14 @@ def palm_frame(local: tf.Tensor) -> tf.Tensor:
                         across[:, 0] * up[:, 1] - across[:, 1] * up[:, 0]], axis=-1)
         axes = [across, up, out]
     return tf.stack([along(axis) for axis in axes], axis=-1) / palm_length[:, None]
+
+
+def bone_directions(hand: tf.Tensor) -> tf.Tensor:
+    """Hand points `[n, 21, channels]` -> each point's bone (from the joint it starts at) as a
+    unit vector; NaN for the wrist, which has no bone, and where a bone has no length."""
+    bones = hand - tf.gather(hand, HAND_BONE_STARTS, axis=1)
+    length = tf.norm(bones, axis=-1, keepdims=True)
+    return bones / tf.where(length > 1e-6, length, float("nan"))
 
 
 def fill_gaps(part: tf.Tensor, most: int, guide: tf.Tensor | None = None) -> tf.Tensor:

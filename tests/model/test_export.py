@@ -115,10 +115,12 @@ def test_gap_filling_and_stretching_export_with_parity(tmp_path, sample_dataset)
     assert report.max_abs_difference <= 1e-4
 
 
-def test_palm_frame_hand_shapes_export_with_parity(tmp_path, sample_dataset):
-    """Turning each hand into its palm's frame (with depth) runs inside the exported model too."""
+@pytest.mark.parametrize("frame", ["palm", "bones"])
+def test_palm_frame_hand_shapes_export_with_parity(tmp_path, sample_dataset, frame):
+    """Turning each hand into its palm's frame (with depth), and into its bones' directions
+    there, runs inside the exported model too."""
     preprocess = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", correct_aspect=True,
-                                  depth=True, hand_shape=True, hand_frame="palm")
+                                  depth=True, hand_shape=True, hand_frame=frame)
     classifier = build_classifier(ModelConfig(width=16, num_blocks=1, num_heads=2), MAX_FRAMES,
                                   layout=preprocess.layout())
     path = convert_to_tflite(classifier, preprocess, tmp_path / "model.tflite")

@@ -197,8 +197,9 @@ def turned_hands(sequence: np.ndarray, rotation: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("depth", [True, False])
 def test_in_the_palm_frame_a_turned_hand_has_the_same_shape(sample_dataset, depth):
-    """`hand_frame="palm"`: a hand turned about its wrist (in space with depth, in the picture
-    without) keeps its shape features; seen from the wrist as the camera sees it, it does not."""
+    """`hand_frame="palm"` (and "bones", in that frame): a hand turned about its wrist (in space
+    with depth, in the picture without) keeps its shape features; seen from the wrist as the
+    camera sees it, it does not."""
     from scipy.spatial.transform import Rotation
 
     # 0.6 radians about a slanted axis in space, or in the picture's plane.
@@ -207,12 +208,34 @@ def test_in_the_palm_frame_a_turned_hand_has_the_same_shape(sample_dataset, dept
     rotation = rotation if depth else rotation[:2, :2]
     sequence = sample_dataset.sequence(5)
     turned = turned_hands(sequence, rotation.astype(np.float32))
-    for frame, same in (("palm", True), ("wrist", False)):
+    for frame, same in (("palm", True), ("bones", True), ("wrist", False)):
         config = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", depth=depth,
                                   hand_shape=True, hand_frame=frame)
         shape = config.layout().slices()["right_hand_shape"]
         (original, _), (changed, _) = (preprocess_sequences([sequence], config),
                                        preprocess_sequences([turned], config))
+        assert original[0, :, shape].any()
+        assert np.allclose(original[0, :, shape], changed[0, :, shape], atol=1e-4) == same, frame
+
+
+def test_as_bones_a_hand_with_longer_fingers_has_the_same_shape(sample_dataset):
+    """`hand_frame="bones"`: fingers tracked longer (each finger's outer bones stretched along
+    themselves, as the detector places another signer's joints) leave the shape features as
+    they were; in the palm frame, where the points keep their distances, they change them."""
+    longer = sample_dataset.sequence(5).copy()
+    for hand in ("left_hand", "right_hand"):
+        rows = part_rows(hand)
+        for finger in range(5):
+            first = 1 + 4 * finger  # the finger's bone from the wrist keeps its length
+            base = longer[:, rows[first]].copy()
+            longer[:, rows[first + 1:first + 4]] = (
+                base[:, None] + 1.4 * (longer[:, rows[first + 1:first + 4]] - base[:, None]))
+    for frame, same in (("bones", True), ("palm", False)):
+        config = PreprocessConfig(max_frames=MAX_FRAMES, anchor="shoulders", depth=True,
+                                  hand_shape=True, hand_frame=frame)
+        shape = config.layout().slices()["right_hand_shape"]
+        (original, _), (changed, _) = (preprocess_sequences([sample_dataset.sequence(5)], config),
+                                       preprocess_sequences([longer], config))
         assert original[0, :, shape].any()
         assert np.allclose(original[0, :, shape], changed[0, :, shape], atol=1e-4) == same, frame
 
@@ -349,5 +372,6 @@ def test_the_palm_frame_without_hand_shape_parts_is_refused():
     instead of training a model that silently ignores it."""
     import pydantic
 
-    with pytest.raises(pydantic.ValidationError, match="hand_shape"):
-        PreprocessConfig(hand_frame="palm")
+    for frame in ("palm", "bones"):
+        with pytest.raises(pydantic.ValidationError, match="hand_shape"):
+            PreprocessConfig(hand_frame=frame)

@@ -80,7 +80,7 @@ class PreprocessConfig(Settings):
         "a hand turned differently by another signer has the same shape; the orientation is "
         "still in the hand parts themselves; \"bones\": in the palm's frame, each joint "
         "given as the direction of its bone alone, so only how the fingers bend and spread "
-        "counts, not how long another signer's bones are tracked).")
+        "counts, not how long another signer's bones are tracked.")
     fill_hand_gaps: int = Field(
         0, ge=0, description="Fill a hand missed for up to this many frames between two frames "
         "where it was seen, along the straight line between them (MediaPipe often loses a "
@@ -96,7 +96,7 @@ class PreprocessConfig(Settings):
     augment: AugmentConfig = AugmentConfig()
 
     @model_validator(mode="after")
-    def _palm_frame_needs_hand_shapes(self) -> "PreprocessConfig":
+    def _hand_frame_needs_hand_shapes(self) -> "PreprocessConfig":
         if self.hand_frame != "wrist" and not self.hand_shape:
             raise ValueError(f"hand_frame '{self.hand_frame}' turns the hand-shape parts, "
                              "which are off: set preprocess.hand_shape: true as well")

@@ -85,8 +85,7 @@ class AcceptanceRule:
     def rises_with_handshape(self) -> bool:
         """Whether the confidence needed rises with the hand's distance from the known
         handshapes (a weight and a handshape check to measure the distance with)."""
-        return bool(self.handshape_weight and self.handshape_bank is not None
-                    and self.max_handshape_distance)
+        return bool(self.handshape_weight and self.handshapes and self.max_handshape_distance)
 
     def calibrated(self, probabilities: np.ndarray, labels: list[str]) -> list[tuple[str, float]]:
         """Probabilities over the known signs only, temperature-scaled, best first."""

@@ -60,6 +60,10 @@ class AugmentConfig(Settings):
         "the detector places one signer's joints a little differently from another's.")
 
 
+# How the hand-shape parts see each hand (PreprocessConfig.hand_frame).
+HandFrame = Literal["wrist", "palm", "bones"]
+
+
 class PreprocessConfig(Settings):
     max_frames: int = 32
     anchor: Literal["points", "shoulders"] = Field(
@@ -73,7 +77,7 @@ class PreprocessConfig(Settings):
     hand_shape: bool = Field(
         False, description="Also read each hand from its wrist, scaled by its palm: the "
         "handshape and palm orientation wherever the hand is, as parts of their own.")
-    hand_frame: Literal["wrist", "palm", "bones"] = Field(
+    hand_frame: HandFrame = Field(
         "wrist", description="How the hand-shape parts see each hand: from its wrist as the "
         "camera sees it (\"wrist\": shape and palm orientation), or turned into the palm's own "
         "frame (\"palm\": across the knuckles, wrist to middle knuckle, out of the palm), so "

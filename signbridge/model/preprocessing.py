@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from signbridge.config import PreprocessConfig
+from signbridge.config import HandFrame, PreprocessConfig
 from signbridge.data.landmarks import (
     CACHED_POINTS,
     FACE_ASPECT,
@@ -61,7 +61,7 @@ class LandmarkPreprocessing(keras.layers.Layer):
     def __init__(self, max_frames: int = 32, anchor: Anchor = "points",
                  correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
                  depth: bool = False, hand_shape: bool = False,
-                 hand_frame: Literal["wrist", "palm", "bones"] = "wrist", fill_hand_gaps: int = 0,
+                 hand_frame: HandFrame = "wrist", fill_hand_gaps: int = 0,
                  fill_along: Literal["line", "pose"] = "line", stretch_short: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)

@@ -60,13 +60,15 @@ class AugmentConfig(Settings):
         "the detector places one signer's joints a little differently from another's.")
 
 
-# How the hand-shape parts see each hand (PreprocessConfig.hand_frame).
+# Choices the config and the preprocessing layer share (PreprocessConfig's fields of these names).
+Anchor = Literal["points", "shoulders"]
 HandFrame = Literal["wrist", "palm", "bones"]
+FillAlong = Literal["line", "pose"]
 
 
 class PreprocessConfig(Settings):
     max_frames: int = 32
-    anchor: Literal["points", "shoulders"] = Field(
+    anchor: Anchor = Field(
         "points", description="Centre and scale on all detected points, or on the shoulders.")
     correct_aspect: bool = Field(
         False, description="Undo the camera's aspect ratio from the face's proportions.")
@@ -89,7 +91,7 @@ class PreprocessConfig(Settings):
         0, ge=0, description="Fill a hand missed for up to this many frames between two frames "
         "where it was seen, along the straight line between them (MediaPipe often loses a "
         "moving hand for a few frames); 0: off.")
-    fill_along: Literal["line", "pose"] = Field(
+    fill_along: FillAlong = Field(
         "line", description="How `fill_hand_gaps` fills: on the straight line between the two "
         "frames, or following the pose's wrist (seen even when the hand is not) away from that "
         "line, so a long gap keeps the hand's real path.")

@@ -5,13 +5,11 @@ Raw frames `[n, 543, 3]` (NaN allowed, any n >= 1) become fixed-length features
 body and both hands (65 points, 4 channels); optional face groups add points, depth adds z and dz.
 """
 
-from typing import Literal
-
 import keras
 import numpy as np
 import tensorflow as tf
 
-from signbridge.config import HandFrame, PreprocessConfig
+from signbridge.config import Anchor, FillAlong, HandFrame, PreprocessConfig
 from signbridge.data.landmarks import (
     CACHED_POINTS,
     FACE_ASPECT,
@@ -33,8 +31,6 @@ from signbridge.data.landmarks import (
     cached_rows,
     pose_mirror_permutation,
 )
-
-Anchor = Literal["points", "shoulders"]
 
 
 @keras.saving.register_keras_serializable(package="signbridge")
@@ -62,7 +58,7 @@ class LandmarkPreprocessing(keras.layers.Layer):
                  correct_aspect: bool = False, groups: list[str] | tuple[str, ...] = (),
                  depth: bool = False, hand_shape: bool = False,
                  hand_frame: HandFrame = "wrist", fill_hand_gaps: int = 0,
-                 fill_along: Literal["line", "pose"] = "line", stretch_short: bool = False,
+                 fill_along: FillAlong = "line", stretch_short: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.hand_frame = hand_frame

@@ -80,16 +80,10 @@ def _describe(config: Path, parameters) -> str:
 def _print_training_summary(run, experiment_id: str) -> None:
     import mlflow
 
+    from signbridge.model.evaluation import summary_lines
+
     metrics = run.steps["evaluate_model"].outputs["evaluation_metrics"][0].load()
-    lines = [f"held-out signers: top-1 {metrics['top1_accuracy']:.1%}, accepted and right "
-             f"{metrics['accepted_right']:.1%}, not sure {metrics['not_sure']:.1%} "
-             f"({metrics['known_sequences']:.0f} sequences)"]
-    for key in metrics:
-        if key.endswith("/unknown_not_sure"):
-            source = key.split("/")[0]
-            lines.append(f"{source}: other signs answered 'not sure' {metrics[key]:.1%}, its "
-                         f"known signs accepted and right "
-                         f"{metrics.get(f'{source}/accepted_right', float('nan')):.1%}")
+    lines = summary_lines(metrics)
     client = mlflow.MlflowClient(workspace.mlflow_tracking_uri())
     found = client.search_runs([experiment_id], f"attributes.run_name = '{run.name}'")
     link = workspace.mlflow_ui_url(experiment_id, found[0].info.run_id) if found else ""

@@ -110,6 +110,42 @@ def acceptance_metrics(judged: Judged, known_signs: list[str]) -> dict[str, floa
     return metrics
 
 
+def share_interval(share: float, total: float, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % (Wilson score) interval of a share measured on `total` sequences: on a few dozen
+    held-out sequences a figure can sit several points away from the recipe's true rate."""
+    if total <= 0:
+        return float("nan"), float("nan")
+    spread = z * z / total
+    centre = (share + spread / 2) / (1 + spread)
+    half = z * np.sqrt(share * (1 - share) / total + spread / (4 * total)) / (1 + spread)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def counted(share: float, total: float) -> str:
+    """A share with its count and 95 % interval, e.g. `92.2% (59 of 64; 95% interval 83-97%)`."""
+    if not np.isfinite(share) or total <= 0:
+        return f"{share:.1%}"
+    low, high = share_interval(share, total)
+    return (f"{share:.1%} ({round(share * total)} of {total:.0f}; "
+            f"95% interval {low:.0%}-{high:.0%})")
+
+
+def summary_lines(metrics: dict[str, float]) -> list[str]:
+    """The evaluation figures in the console's words, each share with its count and interval."""
+    known = metrics.get("known_sequences", 0.0)
+    lines = [f"held-out signers: top-1 {metrics['top1_accuracy']:.1%}, accepted and right "
+             f"{counted(metrics.get('accepted_right', float('nan')), known)}, not sure "
+             f"{metrics.get('not_sure', float('nan')):.1%}"]
+    for key in metrics:
+        if key.endswith("/unknown_not_sure"):
+            source = key.split("/")[0]
+            lines.append(f"{source}: other signs answered 'not sure' "
+                         f"{counted(metrics[key], metrics.get(f'{source}/unknown_sequences', 0.0))}"
+                         f", its known signs accepted and right "
+                         f"{metrics.get(f'{source}/accepted_right', float('nan')):.1%}")
+    return lines
+
+
 def coverage_curve(confidences: np.ndarray, right: np.ndarray) -> pd.DataFrame:
     """Selective accuracy: accepting only answers at or above each confidence, the share of
     sequences answered (coverage) and the accuracy among them."""

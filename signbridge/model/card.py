@@ -3,6 +3,7 @@ intended use."""
 
 from datetime import UTC, datetime
 
+from signbridge.model.evaluation import summary_lines
 from signbridge.serving.acceptance import raised_confidence
 
 INTENDED_USE = """## Intended use
@@ -20,6 +21,15 @@ def _table(rows: dict[str, object]) -> str:
     lines = ["| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in rows.items()]
     return "\n".join(lines)
+
+
+def _in_words(metrics: dict[str, float]) -> str:
+    """The headline shares with their counts and 95 % intervals (empty if there are none)."""
+    if "top1_accuracy" not in metrics:
+        return ""
+    lines = "\n".join(f"- {line}" for line in summary_lines(metrics))
+    return ("In words, each share with its count and 95 % interval (a few dozen held-out "
+            f"sequences cannot tell close figures apart):\n{lines}")
 
 
 def render_model_card(
@@ -52,6 +62,8 @@ The split is **by signer**: no participant appears in more than one of train, va
 
 ## Evaluation (held-out signers)
 {_table(evaluation)}
+
+{_in_words(metrics)}
 
 ## When it says "not sure"
 {acceptance_text(acceptance)}

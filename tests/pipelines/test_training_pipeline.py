@@ -107,6 +107,8 @@ def test_export_writes_the_model_package(trained_home, tmp_path):
     card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
     assert "learning aid" in card and "Not** for identifying" in card
     assert "top1_accuracy" in card and "evaluation_signers" in card and "not sure" in card
+    known = int(package["metrics"]["known_sequences"])
+    assert f" of {known}; 95% interval " in card  # the shares in words, with their uncertainty
     assert "at least 75%" in card and "chosen by leave-signers-out cross-validation" in card
     assert "hand's shape must also be near the trained signs' handshapes" in card
 

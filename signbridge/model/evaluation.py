@@ -122,7 +122,7 @@ def share_interval(share: float, total: float, z: float = 1.96) -> tuple[float, 
 
 
 def counted(share: float, total: float) -> str:
-    """A share with its count and 95 % interval, e.g. `92.2% (59 of 64; 95% interval 83-97%)`."""
+    """A share with its count and 95 % interval, e.g. `92.2% (59 of 64; 95% interval 83%-97%)`."""
     if not np.isfinite(share) or total <= 0:
         return f"{share:.1%}"
     low, high = share_interval(share, total)

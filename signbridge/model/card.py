@@ -28,8 +28,8 @@ def _in_words(metrics: dict[str, float]) -> str:
     if "top1_accuracy" not in metrics:
         return ""
     lines = "\n".join(f"- {line}" for line in summary_lines(metrics))
-    return ("In words, each share with its count and 95 % interval (a few dozen held-out "
-            f"sequences cannot tell close figures apart):\n{lines}")
+    return ("In words, each share with its count and 95 % interval (where the true rate may lie, "
+            f"given how many sequences were judged):\n{lines}")
 
 
 def render_model_card(

@@ -131,6 +131,9 @@ def _check_port(settings: AppConfig, own_port: int | None) -> None:
     if settings.port == own_port:
         return  # ours: the redeploy stops the old server first
     with socket.socket() as probe:
+        # As the server itself binds: connections left closing by the last server (TIME-WAIT,
+        # a minute after `stop`) do not hold the port; a program listening on it still does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((settings.host, settings.port))
         except OSError as error:

@@ -37,6 +37,9 @@ LIVE_HELP = ("Press the record button under the camera and allow the camera. Rai
              "and listed below with its feedback.")
 CAMERA_HELP = ("No camera picture? Allow camera access in your browser (the icon in the address "
                "bar), or upload a clip instead.")
+# Each key's hint request carries the page's key count: separate requests can overtake each other
+# under load, and the hint for an earlier key must not replace the one for the text now typed.
+COUNT_KEYS = "(note, count) => [note, (window.signbridgeKeys = (window.signbridgeKeys || 0) + 1)]"
 SELECT_TEXT = """() => { const box = document.activeElement;
     if (!box || !box.select) return;
     box.select();  // and keep the click that focused it from putting a caret there instead
@@ -45,6 +48,26 @@ SELECT_TEXT = """() => { const box = document.activeElement;
 CSS = """
 @media (max-width: 768px) { #learn-example { order: -1; } }
 """
+
+
+class LatestKeys:
+    """Per browser session, the highest key count answered so far: answers run one at a time, so
+    a request that arrives after a later key's was answered is stale."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, float] = {}
+
+    def newest(self, session: str, count: float | None) -> bool:
+        """Whether the key numbered `count` is later than any answered (always, if unnumbered)."""
+        if count is None:
+            return True
+        if count <= self.seen.get(session, 0):
+            return False
+        self.seen[session] = count
+        return True
+
+    def forget(self, session: str) -> None:
+        self.seen.pop(session, None)
 
 
 class PracticeApp:
@@ -57,6 +80,7 @@ class PracticeApp:
         self.output_dir = service.output_dir
         self.live_sessions: dict = {}  # browser session -> LiveSession (its own tracker)
         self.live_signs: dict[str, list[str]] = {}  # browser session -> signs seen, newest first
+        self.hint_keys = LatestKeys()  # browser session -> the key whose hint was given last
         self.live_fps = LIVE_FPS
         known = set(self.recogniser.known_signs)
         ranked = sorted(search(""), key=lambda sign: sign not in known)
@@ -64,9 +88,12 @@ class PracticeApp:
         self.choices = [((KNOWN_MARK if sign in known else "") + readable(sign), sign)
                         for sign in ranked]
 
-    def hint(self, note: str, key_up: gr.KeyUpData):
+    def hint(self, note: str, key_count: float | None, key_up: gr.KeyUpData,
+             request: gr.Request):
         """While typing: where the list shows nothing, say what Enter will choose, or that no
         sign matches (the list matches the names only, search also synonyms and spellings)."""
+        if not self.hint_keys.newest(request.session_hash, key_count):
+            return gr.update()  # a later key's hint was given already
         if key_up.key in ("Enter", "Tab", "Escape"):  # choosing or leaving: `pick` answers
             return gr.update()
         text = (key_up.input_value or "").strip()
@@ -218,6 +245,7 @@ class PracticeApp:
         """The page was closed."""
         self.live_sessions.pop(request.session_hash, None)
         self.live_signs.pop(request.session_hash, None)
+        self.hint_keys.forget(request.session_hash)
 
     @staticmethod
     def _live_status(live, result) -> str:
@@ -295,7 +323,8 @@ def build_app(service: Service) -> gr.Blocks:
                     sign = gr.Dropdown(choices=practice.choices, value=first, label="Sign",
                                        info="Type to search (e.g. thanks), Enter to choose",
                                        filterable=True, allow_custom_value=True)
-                    note = gr.Markdown(opening)
+                    note = gr.Markdown(opening, elem_id="learn-note")
+                    key_count = gr.Number(visible=False)  # filled in by COUNT_KEYS
                     example_choice = gr.Radio(choices=examples, value=(examples or [None])[0],
                                               label="Examples")
                     speed = gr.Radio(list(SPEEDS), value="Real speed", label="Speed")
@@ -337,8 +366,8 @@ def build_app(service: Service) -> gr.Blocks:
         # Clicking the picker selects its text, so typing replaces the sign shown, not extends it.
         sign.focus(None, js=SELECT_TEXT)
         # Every key, in order: "always_last" reruns with the first key's text (Gradio 6.31).
-        sign.key_up(practice.hint, note, note, api_name=False, show_progress="hidden",
-                    trigger_mode="multiple", concurrency_limit=1)
+        sign.key_up(practice.hint, [note, key_count], note, js=COUNT_KEYS, api_name=False,
+                    show_progress="hidden", trigger_mode="multiple", concurrency_limit=1)
         sign.input(practice.pick, [sign, speed], [sign, example, note, example_choice],
                    api_name="example", show_progress_on=example)
         example_choice.change(practice.show_example, [sign, example_choice, speed], example,

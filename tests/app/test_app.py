@@ -178,9 +178,10 @@ def test_browser_learn_then_practice(app_url, clips, tmp_path):
             picker.fill("")  # a re-render under load can undo the selection a click makes
             picker.press_sequentially(typed)
             expect(picker).to_have_value(typed)
-            expect(page.get_by_text(hint)).to_be_visible(timeout=30_000)
+            note = page.locator("#learn-note")  # on failure, Playwright shows what it says
+            expect(note).to_contain_text(hint, timeout=30_000)
             picker.press("Enter")
-            expect(page.get_by_text(chosen)).to_be_visible(timeout=30_000)
+            expect(note).to_contain_text(chosen, timeout=30_000)
             # "thank you: 3" was on the page before Enter; the hint gone is Enter's answer
             # arrived, so it cannot land later and overwrite what is typed next.
             expect(page.get_by_text("Press Enter for")).to_be_hidden(timeout=30_000)
